@@ -1,0 +1,152 @@
+"""Helpers that define rules in one line: `scalar_rule`, `non_differentiable`, and the
+`ignore_derivatives` function with its rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rulescore._projection import ProjectTo
+from rulescore._rules import RuleInfo, _caller_location, _normalize, frule, rrule
+from rulescore._tangent_types import AbstractZero, NoTangent, ZeroTangent, unthunk
+
+__all__ = ["ignore_derivatives", "non_differentiable", "scalar_rule"]
+
+T = TypeVar("T")
+Partial = Callable[..., Any] | None
+
+
+def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...] = ()) -> None:
+    """`scalar_rule(f, *partials, types=())`: the frule and rrule of `f` from its partials.
+
+    `partials[i](*args, y)` is the derivative of `f` in its i-th argument, given the arguments
+    and the output `y` (so `exp` can reuse it); `None` marks an argument with no derivative
+    (it gets `NoTangent`). Derivatives are taken as holomorphic: the frule multiplies tangents
+    by the partials and the pullback by their conjugates. Cotangents are projected onto each
+    argument (`ProjectTo`), so a partial written with NumPy functions also serves
+    broadcasting array calls. Both rules record the caller's file and line.
+
+    >>> import math
+    >>> scalar_rule(
+    ...     math.atan2,
+    ...     lambda y, x, z: x / (x**2 + y**2),
+    ...     lambda y, x, z: -y / (x**2 + y**2),
+    ... )
+    >>> z, back = rrule(math.atan2, 1.0, 1.0)
+    >>> back(1.0)
+    (NoTangent(), 0.5, -0.5)
+    >>> frule((NoTangent(), 1.0, 0.0), math.atan2, 1.0, 1.0)
+    (0.7853981633974483, 0.5)
+    >>> rrule.rules_for(math.atan2)[-1].defined_at.endswith(":1")
+    True
+
+    See also: `rrule.register`, `non_differentiable`.
+    """
+    name = getattr(f, "__name__", "f")
+    location = _caller_location(depth=2)
+    signature = _normalize(types)
+
+    def scalar_rrule(*args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+        y = f(*args, **kwargs)
+
+        def scalar_pullback(dy: Any) -> tuple[Any, ...]:
+            dy = unthunk(dy)
+            return (NoTangent(), *(
+                NoTangent() if p is None else ProjectTo(x)(_conj(p(*args, y)) * dy)
+                for p, x in zip(_padded(partials, args, name), args, strict=True)
+            ))
+
+        scalar_pullback.__name__ = scalar_pullback.__qualname__ = f"{name}_pullback"
+        return y, scalar_pullback
+
+    def scalar_frule(tangents: tuple[Any, ...], *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        y = f(*args, **kwargs)
+        dy: Any = ZeroTangent()
+        for p, dx in zip(_padded(partials, args, name), tangents[1:], strict=True):
+            dx = unthunk(dx)
+            if p is not None and not isinstance(dx, AbstractZero):
+                dy = dy + p(*args, y) * dx
+        return y, ProjectTo(y)(dy)
+
+    rrule.add(RuleInfo(f, signature, scalar_rrule, "rule", None, location))
+    frule.add(RuleInfo(f, signature, scalar_frule, "rule", None, location))
+
+
+def non_differentiable(*functions: Callable[..., Any], types: tuple[Any, ...] = ()) -> None:
+    """`non_differentiable(*functions, types=())`: outputs that have no derivative.
+
+    Registers for each function an rrule whose pullback returns `NoTangent()` for the function
+    and every argument, and an frule whose output tangent is `NoTangent()`. For shape queries,
+    comparisons, `argmax`, random draws, `len`, `isinstance`, ...
+
+    >>> def label(x):
+    ...     return "negative" if x < 0 else "positive"
+    >>> non_differentiable(label)
+    >>> y, back = rrule(label, -2.0)
+    >>> y, back(1.0)
+    ('negative', (NoTangent(), NoTangent()))
+    >>> rrule.rules_for(label)[0].kind
+    'non_differentiable'
+    """
+    location = _caller_location(depth=2)
+    signature = _normalize(types)
+    for f in functions:
+        _register_non_differentiable(f, signature, location)
+
+
+def _register_non_differentiable(f: Callable[..., Any], signature: Any, location: str) -> None:
+    def no_derivative_rrule(*args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], Any]]:
+        def no_derivative_pullback(dy: Any) -> tuple[Any, ...]:
+            return (NoTangent(),) * (1 + len(args))
+
+        return f(*args, **kwargs), no_derivative_pullback
+
+    def no_derivative_frule(tangents: tuple[Any, ...], *args: Any, **kwargs: Any) -> Any:
+        return f(*args, **kwargs), NoTangent()
+
+    rrule.add(RuleInfo(f, signature, no_derivative_rrule, "non_differentiable", None, location))
+    frule.add(RuleInfo(f, signature, no_derivative_frule, "non_differentiable", None, location))
+
+
+def ignore_derivatives(x: T) -> T:
+    """`ignore_derivatives(x)`: `x` itself, with its derivative deliberately treated as zero.
+
+    Engines see a rule whose pullback returns `ZeroTangent()` for `x` (the derivative exists,
+    it is just not wanted) and whose frule returns a `ZeroTangent()` output: the value flows on,
+    nothing flows back. JAX calls this `stop_gradient`.
+
+    >>> ignore_derivatives(3.0)
+    3.0
+    >>> y, back = rrule(ignore_derivatives, 3.0)
+    >>> back(1.0)
+    (NoTangent(), ZeroTangent())
+    """
+    return x
+
+
+def _ignore_derivatives_rrule(x: Any) -> tuple[Any, Callable[[Any], tuple[Any, Any]]]:
+    def ignore_derivatives_pullback(dy: Any) -> tuple[Any, Any]:
+        return NoTangent(), ZeroTangent()
+
+    return x, ignore_derivatives_pullback
+
+
+def _ignore_derivatives_frule(tangents: tuple[Any, ...], x: Any) -> tuple[Any, Any]:
+    return x, ZeroTangent()
+
+
+rrule.register(ignore_derivatives)(_ignore_derivatives_rrule)
+frule.register(ignore_derivatives)(_ignore_derivatives_frule)
+
+
+def _padded(partials: tuple[Partial, ...], args: tuple[Any, ...], name: str) -> tuple[Partial, ...]:
+    if len(partials) != len(args):
+        raise TypeError(
+            f"scalar_rule for {name} has {len(partials)} partials but was called with "
+            f"{len(args)} arguments"
+        )
+    return partials
+
+
+def _conj(z: Any) -> Any:
+    return z if isinstance(z, (int, float)) else z.conjugate()

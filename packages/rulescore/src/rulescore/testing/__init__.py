@@ -1,0 +1,1 @@
+"""rulescore.testing: the rule test harness (needs NumPy)."""

@@ -40,6 +40,8 @@ def add_tangents(a: Any, b: Any) -> Any:
     if isinstance(b, AbstractZero) and not isinstance(a, AbstractZero):
         return a
     a, b = unthunk(a), unthunk(b)
+    if isinstance(a, AbstractTangent) or isinstance(b, AbstractTangent):
+        return a + b  # the tangent types' own table (NotImplementedTangent wins, zeros vanish)
     if isinstance(a, (tuple, list)) and not isinstance(a, AbstractTangent):
         if type(a) is not type(b) or len(a) != len(b):
             raise TypeError(f"cannot add tangents {_describe(a)} and {_describe(b)}")
@@ -110,6 +112,8 @@ def _writable_for(acc: Any, dx: Any) -> bool:
     if isinstance(dx, InplaceableThunk):
         return True
     np, value = numpy(), unthunk(dx)
+    if isinstance(value, AbstractTangent):
+        return False
     try:
         shape = np.broadcast_shapes(acc.shape, np.shape(value))
     except ValueError:

@@ -236,15 +236,41 @@ def _projector_for(x: Any) -> ProjectTo:
         return _ArrayProjector(tuple(x.shape), x.dtype) if x.dtype.kind in "fc" else (
             _NoTangentProjector()
         )
-    if isinstance(x, tuple) and hasattr(type(x), "_fields"):
+    if object_fields(x) is not None:
         return _StructuralProjector(x)
     if isinstance(x, (tuple, list)):
         return _SequenceProjector(x)
     if isinstance(x, dict):
         return _DictProjector(x)
-    if dataclasses.is_dataclass(x) or hasattr(x, "__dict__") or hasattr(x, "__slots__"):
-        return _StructuralProjector(x)
     return _NoTangentProjector()
+
+
+def object_fields(x: Any) -> dict[str, Any] | None:
+    """The fields of an object whose tangent is a `Tangent[type(x)]`; `None` for other values.
+
+    Namedtuples by `_fields`, dataclasses by `dataclasses.fields`, other objects by their
+    `__dict__` and `__slots__`. Numbers, arrays, containers and values with no tangent space
+    (functions, types, str, ...) are not objects in this sense.
+    """
+    if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent, int, float, complex)):
+        return None
+    if isinstance(x, tuple) and hasattr(type(x), "_fields"):
+        return {name: getattr(x, name) for name in type(x)._fields}
+    if isinstance(x, (tuple, list, dict)) or is_array(x) or is_numpy_scalar(x):
+        return None
+    if dataclasses.is_dataclass(x):
+        return {field.name: getattr(x, field.name) for field in dataclasses.fields(x)}
+    fields = dict(getattr(x, "__dict__", {}))
+    for cls in type(x).__mro__:
+        for name in getattr(cls, "__slots__", ()):
+            if name not in ("__dict__", "__weakref__") and hasattr(x, name):
+                fields[name] = getattr(x, name)
+    return fields if fields or hasattr(x, "__dict__") else None
+
+
+def has_tangent_space(x: Any) -> bool:
+    """Whether `x` has tangents at all (`ProjectTo(x)` does not always give `NoTangent`)."""
+    return not isinstance(_projector_for(x), _NoTangentProjector)
 
 
 def unbroadcast(x: Any, dx: Any) -> Any:

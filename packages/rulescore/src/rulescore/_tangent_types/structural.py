@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any, ClassVar
 
 from rulescore._tangent_types.base import AbstractTangent
+from rulescore._tangent_types.not_implemented import NotImplementedTangent
 from rulescore._tangent_types.thunks import unthunk
 from rulescore._tangent_types.zero import AbstractZero, ZeroTangent
 
@@ -21,8 +22,9 @@ class Tangent(AbstractTangent):
     """`Tangent[T](**fields)`: structural tangent of an object of type `T`.
 
     Fields not given are `ZeroTangent()`. Read a field as `t.name` or `t["name"]`; for
-    namedtuples and dataclasses, fields may also be given positionally and unknown names are
-    refused. Tangents of the same type add field by field, scale by numbers, and adding one
+    namedtuples and dataclasses, fields may also be given (and read, `t[0]`) positionally,
+    and unknown names are refused. A `ZeroTangent()` answers `dy["name"]` and `dy[0]` with
+    itself, so a pullback that indexes its seed accepts both. Tangents of the same type add field by field, scale by numbers, and adding one
     to a primal rebuilds the primal with each field moved (`dataclasses.replace` for frozen
     dataclasses, `_replace` for namedtuples, a shallow copy for plain objects).
 
@@ -76,8 +78,13 @@ class Tangent(AbstractTangent):
             raise AttributeError(name)
         return self._fields.get(name, ZeroTangent())
 
-    def __getitem__(self, name: str) -> Any:
-        return self._fields.get(name, ZeroTangent())
+    def __getitem__(self, key: str | int) -> Any:
+        if isinstance(key, int):
+            names = _field_names(self.primal_type)
+            if names is None:
+                raise TypeError(f"{type(self).__name__} has no positional fields")
+            key = names[key]
+        return self._fields.get(key, ZeroTangent())
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self._fields.items())
@@ -91,12 +98,16 @@ class Tangent(AbstractTangent):
         )
 
     def _combine(self, other: Tangent, sign: int) -> Tangent:
+        from rulescore._arithmetic import add_tangents  # `+` would concatenate tuple fields
+
         if other.primal_type is not self.primal_type:
             raise TypeError(f"cannot add {type(self).__name__} and {type(other).__name__}")
         fields = dict(self._fields)
         for name, value in other._fields.items():
-            if name in fields:
-                fields[name] = fields[name] + value if sign > 0 else fields[name] - value
+            if name in fields and sign > 0:
+                fields[name] = add_tangents(fields[name], value)
+            elif name in fields:
+                fields[name] = fields[name] - value
             else:
                 fields[name] = value if sign > 0 else -value
         return type(self)(**fields)
@@ -203,6 +214,8 @@ def _values_equal(a: Any, b: Any) -> bool:
         return True
     if isinstance(a, AbstractZero) or isinstance(b, AbstractZero):
         other = b if isinstance(a, AbstractZero) else a
+        if isinstance(other, NotImplementedTangent):  # `ni * 0` is `ni`: unknown is not zero
+            return False
         return isinstance(other, AbstractZero) or _values_equal(other, other * 0)
     equal = a == b
     if isinstance(equal, bool):

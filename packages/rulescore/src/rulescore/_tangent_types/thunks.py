@@ -92,7 +92,7 @@ class Thunk(AbstractTangent):
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         # NumPy calls this, so it is loaded; rulescore itself never imports it.
-        return sys.modules["numpy"].asarray(self.unthunk(), dtype=dtype)
+        return sys.modules["numpy"].array(self.unthunk(), dtype=dtype, copy=copy)
 
     def conjugate(self) -> Any:
         return self.unthunk().conjugate()

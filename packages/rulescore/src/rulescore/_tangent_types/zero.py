@@ -76,6 +76,14 @@ class AbstractZero(AbstractTangent):
     def conjugate(self) -> AbstractZero:
         return self
 
+    @property
+    def real(self) -> AbstractZero:
+        return self
+
+    @property
+    def imag(self) -> AbstractZero:
+        return self
+
 
 class ZeroTangent(AbstractZero):
     """The tangent of a value whose derivative is zero; costs nothing to add or multiply.

@@ -1,0 +1,64 @@
+"""How a harness call says which tangent an argument gets: `with_tangent`, `constant`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rulescore import NoTangent
+from rulescore.testing._rand_tangent import rand_tangent
+
+__all__ = ["PrimalAndTangent", "constant", "with_tangent"]
+
+
+@dataclass(frozen=True)
+class PrimalAndTangent:
+    """An argument of `test_rrule`/`test_frule` with the tangent it is tested along.
+
+    Built by `with_tangent(x, dx)` and `constant(x)`; a plain argument `x` stands for
+    `with_tangent(x, rand_tangent(x))`.
+    """
+
+    primal: Any
+    tangent: Any
+    constant: bool = False
+
+
+def with_tangent(x: Any, dx: Any) -> PrimalAndTangent:
+    """`with_tangent(x, dx)`: test the rule at `x` along the tangent `dx` (not a random one).
+
+    >>> with_tangent(2.0, 1.0)
+    PrimalAndTangent(primal=2.0, tangent=1.0, constant=False)
+    """
+    return PrimalAndTangent(x, dx)
+
+
+def constant(x: Any) -> PrimalAndTangent:
+    """`constant(x)`: do not differentiate in `x` (an index, a flag, an argument held fixed).
+
+    The rule's cotangent for it is not compared with finite differences; it must still be
+    `NoTangent()` when `x` has no tangent space at all (bool, str, integer arrays).
+
+    >>> constant(3).tangent
+    NoTangent()
+    """
+    return PrimalAndTangent(x, NoTangent(), constant=True)
+
+
+def call_with(primals: list[Any], active: list[int], values: tuple[Any, ...], kwargs: Any) -> Any:
+    """`f(*args, **kwargs)` for `primals = [f, *args]`, with `primals[active[k]]` replaced by
+    `values[k]`: the function that finite differences perturb."""
+    full = list(primals)
+    for i, value in zip(active, values, strict=True):
+        full[i] = value
+    return full[0](*full[1:], **kwargs)
+
+
+def resolve(arg: Any, rng: np.random.Generator) -> PrimalAndTangent:
+    """The `PrimalAndTangent` of a harness argument; a plain value gets a random tangent."""
+    if isinstance(arg, PrimalAndTangent):
+        return arg
+    dx = rand_tangent(arg, rng)
+    return PrimalAndTangent(arg, dx, constant=isinstance(dx, NoTangent))

@@ -38,8 +38,6 @@ def manifest_digest() -> str:
 
 
 def ensure_environment() -> Path:
-    if sys.version_info < (3, 11):
-        sys.exit(f"dev.py needs Python >= 3.11, this is {sys.version.split()[0]}")
     python = venv_python()
     if not python.exists():
         print(f"== creating {VENV.relative_to(ROOT)}", flush=True)
@@ -49,8 +47,18 @@ def ensure_environment() -> Path:
         print("== installing the workspace packages and dev tools", flush=True)
         dev_group = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]["dev"]
         editables = [arg for pkg in PACKAGES for arg in ("-e", str(ROOT / pkg))]
-        run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             *editables, *dev_group])
+        run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *editables,
+                *dev_group,
+            ]
+        )
         STAMP.write_text(digest)
     return python
 

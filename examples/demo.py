@@ -64,10 +64,13 @@ def main() -> None:
 
     y, (dw, db) = gradient_by_rules(w, b, x)
     fd = grad(loss, w, b, x).value
+    worst = max(np.abs(dw - fd[0]).max(), np.abs(db - fd[1]).max())
     print(f"loss = {y:.6f}")
     print(f"d loss / d b, from rules:               {np.array2string(db, precision=6)}")
     print(f"d loss / d b, from finite differences:  {np.array2string(fd[1], precision=6)}")
-    print(f"max |rules - FD| over w and b: {max(np.abs(dw - fd[0]).max(), np.abs(db - fd[1]).max()):.2e}")
+    print(
+        f"max |rules - FD| over w and b: {worst:.2e}"
+    )
 
     print("\nThe harness checks each rule against finite differences, in both modes:")
     test_rrule(affine, w, x, b)

@@ -112,6 +112,20 @@ def test_fields_may_be_given_positionally(kind):
 
 
 @fielded
+def test_fields_may_be_read_positionally(kind):
+    t = Tangent[kind](y=2.0)
+    assert t[1] == 2.0
+    assert t[0] is ZeroTangent()
+    assert t[-1] == 2.0
+
+
+@pytest.mark.parametrize("kind", [PlainPoint, SlottedPoint], ids=lambda k: k.__name__)
+def test_plain_objects_have_no_positional_fields_to_read(kind):
+    with pytest.raises(TypeError, match="has no positional fields"):
+        Tangent[kind](x=1.0)[0]
+
+
+@fielded
 def test_too_many_positional_fields_are_refused(kind):
     with pytest.raises(TypeError, match="takes 2 positional fields, got 3"):
         Tangent[kind](1.0, 2.0, 3.0)

@@ -79,6 +79,8 @@ def test_negation_conjugate_indexing_keep_the_zero(zero):
     assert zero.conjugate() is zero
     assert zero[0] is zero
     assert zero["field"] is zero
+    assert zero.real is zero
+    assert zero.imag is zero
 
 
 @pytest.mark.parametrize(

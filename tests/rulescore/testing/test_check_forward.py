@@ -28,7 +28,9 @@ def make_sine_frule(tangent=None, primal=None):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
 @pytest.mark.parametrize("shape", [(), (4,), (2, 2)])
 def test_right_frule_passes(rng, shape, dtype):
-    x = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if dtype is np.complex128 else 0)
+    x = rng.standard_normal(shape) + (
+        1j * rng.standard_normal(shape) if dtype is np.complex128 else 0
+    )
     test_frule(make_sine_frule(), np.asarray(x, dtype=dtype), rng=rng)
 
 
@@ -69,7 +71,7 @@ def test_non_differentiable_output_needs_no_tangent():
     def _(tangents, x):
         return wrong_sign_of(x), ZeroTangent()
 
-    with pytest.raises(RuleTestFailure, match="must be NoTangent()"):
+    with pytest.raises(RuleTestFailure, match=r"must be NoTangent\(\)"):
         test_frule(wrong_sign_of, 0.5)
 
 
@@ -77,12 +79,14 @@ WRONG_FRULES = {
     "wrong tangent": (dict(tangent=lambda x, dx, dy: 2 * dy), "output tangent: max abs difference"),
     "wrong primal": (dict(primal=lambda x: np.sin(x) * 1.001), "primal output"),
     "NoTangent where a derivative exists": (
-        dict(tangent=lambda x, dx, dy: NoTangent()), "NoTangent() where a derivative exists"
+        dict(tangent=lambda x, dx, dy: NoTangent()),
+        "NoTangent() where a derivative exists",
     ),
     "wrong dtype": (dict(tangent=lambda x, dx, dy: dy.astype(np.float32)), "dtype float64"),
     "wrong shape": (dict(tangent=lambda x, dx, dy: dy[None]), "shape (3,)"),
     "non-deterministic": (
-        dict(tangent=lambda x, dx, dy: dy + 5e-11 * np.random.rand(3)), "a second call"
+        dict(tangent=lambda x, dx, dy: dy + 5e-11 * np.random.rand(3)),
+        "a second call",
     ),
     "zero tangents give non-zero": (
         dict(tangent=lambda x, dx, dy: np.cos(x) if isinstance(dx, ZeroTangent) else dy),

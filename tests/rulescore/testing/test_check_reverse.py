@@ -61,7 +61,9 @@ def make_sine_rule(pullback_value=None, primal=None, returns=None):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
 def test_right_elementwise_rule_passes(rng, shape, dtype):
-    x = (rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if dtype is np.complex128 else 0))
+    x = rng.standard_normal(shape) + (
+        1j * rng.standard_normal(shape) if dtype is np.complex128 else 0
+    )
     test_rrule(make_sine_rule(), np.asarray(x, dtype=dtype), rng=rng)
 
 
@@ -240,7 +242,9 @@ WRONG_RULES = {
     ),
     "non-deterministic pullback": (
         # noise within the FD tolerance, far beyond what rounding could explain
-        dict(pullback_value=lambda x, dy, dx: (NoTangent(), dx + 5e-11 * np.random.rand(*dx.shape))),
+        dict(
+            pullback_value=lambda x, dy, dx: (NoTangent(), dx + 5e-11 * np.random.rand(*dx.shape))
+        ),
         "a second call of the pullback",
     ),
     "pullback mutates its input": (
@@ -258,7 +262,8 @@ WRONG_RULES = {
     "pullback of a zero seed is not zero": (
         dict(
             pullback_value=lambda x, dy, dx: (
-                NoTangent(), np.cos(x) if isinstance(dy, ZeroTangent) else dx
+                NoTangent(),
+                np.cos(x) if isinstance(dy, ZeroTangent) else dx,
             )
         ),
         "pullback(ZeroTangent()) gives a non-zero cotangent",
@@ -277,7 +282,8 @@ def test_wrong_rule_fails(rng, case):
     with pytest.raises(RuleTestFailure, match=None) as failure:
         test_rrule(make_sine_rule(**options), rng.standard_normal(3), rng=rng)
     assert message in str(failure.value)
-    assert "rrule(" in str(failure.value) and ".f)" in str(failure.value)
+    assert "rrule(" in str(failure.value)
+    assert ".f)" in str(failure.value)
 
 
 def test_nonlinear_pullback_fails_even_when_right_at_the_seed():
@@ -387,7 +393,9 @@ def test_constant_arguments_are_not_compared(rng):
 def test_float32_rule_passes_with_default_tolerances_and_fails_when_wrong(rng):
     x = rng.standard_normal((4, 3)).astype(np.float32)
     test_rrule(make_sine_rule(), x, rng=rng)
-    slightly_wrong = make_sine_rule(pullback_value=lambda x, dy, dx: (NoTangent(), dx * np.float32(1.01)))
+    slightly_wrong = make_sine_rule(
+        pullback_value=lambda x, dy, dx: (NoTangent(), dx * np.float32(1.01))
+    )
     with pytest.raises(RuleTestFailure):
         test_rrule(slightly_wrong, x, rng=rng)
 

@@ -25,7 +25,9 @@ def is_array(x: Any) -> bool:
     if np is None:
         return False
     return isinstance(x, np.ndarray) or (
-        hasattr(x, "__array_function__") and hasattr(x, "shape") and hasattr(x, "dtype")
+        hasattr(x, "__array_function__")
+        and hasattr(x, "shape")
+        and hasattr(x, "dtype")
         and not isinstance(x, np.generic)
     )
 

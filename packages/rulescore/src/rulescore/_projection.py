@@ -27,8 +27,18 @@ from rulescore._tangent_types.structural import tangent_type
 __all__ = ["ProjectTo", "unbroadcast"]
 
 _NO_TANGENT_TYPES: tuple[type, ...] = (
-    bool, str, bytes, type(None), range, slice, type(Ellipsis), type,
-    types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
+    bool,
+    str,
+    bytes,
+    type(None),
+    range,
+    slice,
+    type(Ellipsis),
+    type,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.ModuleType,
 )
 
 
@@ -226,15 +236,17 @@ class _StructuralProjector(ProjectTo):
 def _projector_for(x: Any) -> ProjectTo:
     if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent)):
         return _NoTangentProjector()
+    if is_numpy_scalar(x):  # before float/complex: np.float64 and np.complex128 subclass them
+        return _NumpyScalarProjector(type(x)) if x.dtype.kind in "fc" else _NoTangentProjector()
     if isinstance(x, (int, float)):
         return _NumberProjector(is_complex=False)
     if isinstance(x, complex):
         return _NumberProjector(is_complex=True)
-    if is_numpy_scalar(x):
-        return _NumpyScalarProjector(type(x)) if x.dtype.kind in "fc" else _NoTangentProjector()
     if is_array(x):
-        return _ArrayProjector(tuple(x.shape), x.dtype) if x.dtype.kind in "fc" else (
-            _NoTangentProjector()
+        return (
+            _ArrayProjector(tuple(x.shape), x.dtype)
+            if x.dtype.kind in "fc"
+            else (_NoTangentProjector())
         )
     if object_fields(x) is not None:
         return _StructuralProjector(x)
@@ -255,7 +267,7 @@ def object_fields(x: Any) -> dict[str, Any] | None:
     if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent, int, float, complex)):
         return None
     if isinstance(x, tuple) and hasattr(type(x), "_fields"):
-        return {name: getattr(x, name) for name in type(x)._fields}
+        return {name: getattr(x, name) for name in getattr(type(x), "_fields")}  # noqa: B009
     if isinstance(x, (tuple, list, dict)) or is_array(x) or is_numpy_scalar(x):
         return None
     if dataclasses.is_dataclass(x):
@@ -332,5 +344,3 @@ def _real(dx: Any) -> Any:
 def _describe(dx: Any) -> str:
     shape = getattr(dx, "shape", None)
     return f"{type(dx).__name__} of shape {shape}" if shape is not None else repr(dx)[:80]
-
-

@@ -51,10 +51,13 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
 
         def scalar_pullback(dy: Any) -> tuple[Any, ...]:
             dy = unthunk(dy)
-            return (NoTangent(), *(
-                NoTangent() if p is None else ProjectTo(x)(_conj(p(*args, y)) * dy)
-                for p, x in zip(_padded(partials, args, name), args, strict=True)
-            ))
+            return (
+                NoTangent(),
+                *(
+                    NoTangent() if p is None else ProjectTo(x)(_conj(p(*args, y)) * dy)
+                    for p, x in zip(_padded(partials, args, name), args, strict=True)
+                ),
+            )
 
         scalar_pullback.__name__ = scalar_pullback.__qualname__ = f"{name}_pullback"
         return y, scalar_pullback

@@ -115,6 +115,9 @@ class RuleTable:
 
         Raises `AmbiguousRuleError` when several apply and none is the most specific.
         """
+        # Taken before the rules: a rule added meanwhile replaces this cache, so a result
+        # computed from the older rules never lands in the newer cache.
+        cache = self._cache
         try:
             rules = self._rules.get(f)
         except TypeError:  # unhashable callables carry no rules
@@ -124,12 +127,12 @@ class RuleTable:
         width = max(len(r.types) for r in rules)
         key = (f, type(config), min(len(args), width), *map(type, args[:width]))
         try:
-            return self._cache[key]
+            return cache[key]
         except KeyError:
             pass
         found = self._select(f, rules, args, config)
         winner = found if found is None or found.kind != "opt_out" else None
-        self._cache[key] = winner
+        cache[key] = winner
         return winner
 
     def functions(self) -> frozenset[Any]:
@@ -161,7 +164,8 @@ class RuleTable:
         best = [c for c in candidates if all(_more_specific(c, d) for d in candidates)]
         if len(best) != 1:
             maximal = [
-                c for c in candidates
+                c
+                for c in candidates
                 if not any(_more_specific(d, c) and not _more_specific(c, d) for d in candidates)
             ]
             raise AmbiguousRuleError(

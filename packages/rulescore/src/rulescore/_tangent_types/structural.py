@@ -24,9 +24,10 @@ class Tangent(AbstractTangent):
     Fields not given are `ZeroTangent()`. Read a field as `t.name` or `t["name"]`; for
     namedtuples and dataclasses, fields may also be given (and read, `t[0]`) positionally,
     and unknown names are refused. A `ZeroTangent()` answers `dy["name"]` and `dy[0]` with
-    itself, so a pullback that indexes its seed accepts both. Tangents of the same type add field by field, scale by numbers, and adding one
-    to a primal rebuilds the primal with each field moved (`dataclasses.replace` for frozen
-    dataclasses, `_replace` for namedtuples, a shallow copy for plain objects).
+    itself, so a pullback that indexes its seed accepts both. Tangents of the same type add
+    field by field, scale by numbers, and adding one to a primal rebuilds the primal with each
+    field moved (`dataclasses.replace` for frozen dataclasses, `_replace` for namedtuples, a
+    shallow copy for plain objects).
 
     >>> from dataclasses import dataclass
     >>> @dataclass(frozen=True)
@@ -188,8 +189,10 @@ def add_to_object(primal: Any, tangent: Tangent) -> Any:
     }
     if isinstance(primal, tuple) and hasattr(primal, "_replace"):
         return primal._replace(**moved)
-    if dataclasses.is_dataclass(primal) and not isinstance(primal, type) and all(
-        field.init for field in dataclasses.fields(primal) if field.name in moved
+    if (
+        dataclasses.is_dataclass(primal)
+        and not isinstance(primal, type)
+        and all(field.init for field in dataclasses.fields(primal) if field.name in moved)
     ):
         return dataclasses.replace(primal, **moved)
     rebuilt = copy.copy(primal)
@@ -222,4 +225,3 @@ def _values_equal(a: Any, b: Any) -> bool:
         return equal
     all_equal = getattr(equal, "all", None)
     return bool(all_equal()) if all_equal is not None else bool(equal)
-

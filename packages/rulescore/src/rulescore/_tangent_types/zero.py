@@ -1,7 +1,9 @@
 """The two zero tangents: `ZeroTangent` (the derivative is zero) and `NoTangent` (none exists).
 
 Both are identities for `+` and absorbing for `*`. Where they meet, `NoTangent` wins `+` and
-`ZeroTangent` wins `*`, as in ChainRulesCore.
+`ZeroTangent` wins `*`, as in ChainRulesCore. They also pass through the linear NumPy functions
+a pullback applies to its seed (`np.sum`, `np.outer`, `np.add.at`, ...), so that a pullback
+written for arrays accepts a zero seed as it is.
 """
 
 from __future__ import annotations
@@ -26,6 +28,31 @@ class AbstractZero(AbstractTangent):
 
     __slots__ = ()
     _instance: ClassVar[AbstractZero | None] = None
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs on a zero: the linear ones give the other operand or the zero."""
+        out = kwargs.pop("out", None)
+        if kwargs.keys() - {"where", "axis", "keepdims", "dtype", "casting"}:
+            return NotImplemented
+        if method == "at":  # np.add.at(buffer, index, zero) adds nothing
+            adds_nothing = ufunc.__name__ in ("add", "subtract") and inputs[0] is not self
+            return None if adds_nothing else NotImplemented
+        result = _zero_ufunc(ufunc.__name__, method, inputs)
+        if result is NotImplemented or out is None:
+            return result
+        target = out[0]
+        target[...] = 0 if isinstance(result, AbstractZero) else result
+        return target
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """NumPy functions linear in every array argument (`sum`, `outer`, `reshape`, ...) of a
+        zero give the zero; `np.where(mask, zero, 0)` too; anything else is refused."""
+        name = getattr(func, "__name__", "")
+        if name in _LINEAR_FUNCTIONS and getattr(func, "__module__", "").startswith("numpy"):
+            return self
+        if name == "where" and len(args) == 3 and all(_is_zero(a) for a in args[1:]):
+            return self
+        return NotImplemented
 
     def __new__(cls) -> Any:
         if cls is AbstractZero:
@@ -128,3 +155,33 @@ class NoTangent(AbstractZero):
     __rmul__ = __mul__
     __matmul__ = __mul__
     __rmatmul__ = __mul__
+
+
+# NumPy functions that are linear in each of their array arguments: a zero in gives a zero out.
+_LINEAR_FUNCTIONS = frozenset(
+    "sum mean nansum cumsum conj conjugate real imag copy reshape ravel transpose swapaxes "
+    "moveaxis squeeze expand_dims broadcast_to atleast_1d atleast_2d atleast_3d flip fliplr "
+    "flipud roll rot90 diff trace diagonal diag diagflat tril triu take take_along_axis repeat "
+    "tile outer inner dot vdot matmul tensordot einsum kron cross negative".split()
+)
+
+
+def _zero_ufunc(name: str, method: str, inputs: tuple[Any, ...]) -> Any:
+    zeros = [i for i, x in enumerate(inputs) if isinstance(x, AbstractZero)]
+    if method == "reduce" and name == "add":
+        return inputs[0]
+    if method != "__call__":
+        return NotImplemented
+    if name == "add":
+        return inputs[0] + inputs[1] if len(zeros) == 2 else inputs[1 - zeros[0]]
+    if name == "subtract":
+        return inputs[0] - inputs[1] if zeros[0] == 0 else inputs[0]
+    if name in ("multiply", "matmul") or (name in ("true_divide", "divide") and zeros == [0]):
+        return inputs[0] * inputs[1] if len(zeros) == 2 else inputs[zeros[0]]
+    if name in ("negative", "positive", "conjugate"):
+        return inputs[0]
+    return NotImplemented
+
+
+def _is_zero(x: Any) -> bool:
+    return isinstance(x, AbstractZero) or (isinstance(x, (int, float)) and x == 0)

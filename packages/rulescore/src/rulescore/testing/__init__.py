@@ -27,8 +27,9 @@ from rulescore.testing._finite_differences import (
 from rulescore.testing._flatten import flatten, flatten_tangent, unflatten_tangent
 from rulescore.testing._rand_tangent import rand_tangent
 
-for _check in (test_rrule, test_frule, test_scalar):
-    _check.__test__ = False  # type: ignore[attr-defined]
+test_rrule.__test__ = False  # type: ignore[attr-defined]
+test_frule.__test__ = False  # type: ignore[attr-defined]
+test_scalar.__test__ = False  # type: ignore[attr-defined]
 
 __all__ = [
     "FiniteDifferenceConfig",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -88,7 +88,8 @@ def test_rrule(
     >>> scalar_rule(softplus, lambda x, y: 1 / (1 + math.exp(x)))  # a wrong derivative
     >>> test_rrule(softplus, 0.3)
     Traceback (most recent call last):
-    rulescore.testing._comparison.RuleTestFailure: rrule(...softplus): cotangent of argument 1 (`x`): max abs difference ...
+    rulescore.testing._comparison.RuleTestFailure: rrule(...softplus): cotangent of argument 1
+    (`x`): max abs difference ...
 
     See also: `test_frule`, `test_scalar`, `with_tangent`, `constant`.
     """
@@ -141,18 +142,35 @@ def check_reverse(
         _check_cotangent(what, item, cotangents[i], fd.get(i), tol, rng)
 
     tight = Tolerances(tol.rtol / 100, tol.atol / 100)
-    _assert_same(f"{label}: a second call of the pullback", primals, cotangents,
-                 _call_pullback(label, pullback, dy, len(primals)), tight)
-    _assert_same(f"{label}: the pullback of a thunked seed", primals, cotangents,
-                 _call_pullback(label, pullback, Thunk(lambda: dy), len(primals)), tight)
+    _assert_same(
+        f"{label}: a second call of the pullback",
+        primals,
+        cotangents,
+        _call_pullback(label, pullback, dy, len(primals)),
+        tight,
+    )
+    _assert_same(
+        f"{label}: the pullback of a thunked seed",
+        primals,
+        cotangents,
+        _call_pullback(label, pullback, Thunk(lambda: dy), len(primals)),
+        tight,
+    )
     _check_zero_seed(label, primals, _call_pullback(label, pullback, ZeroTangent(), len(primals)))
     if not isinstance(dy, AbstractZero):
         double = unflatten_tangent(y_want, 2 * flatten_tangent(y_want, dy))
-        twice = [2 * flatten_tangent(p, deep_unthunk(c)) if _comparable(c) else None
-                 for p, c in zip(primals, cotangents, strict=True)]
-        _assert_same(f"{label}: the pullback is not linear in its seed: pullback(2 dy)",
-                     primals, twice, _call_pullback(label, pullback, double, len(primals)),
-                     tol, flat=True)
+        twice = [
+            2 * flatten_tangent(p, deep_unthunk(c)) if _comparable(c) else None
+            for p, c in zip(primals, cotangents, strict=True)
+        ]
+        _assert_same(
+            f"{label}: the pullback is not linear in its seed: pullback(2 dy)",
+            primals,
+            twice,
+            _call_pullback(label, pullback, double, len(primals)),
+            tol,
+            flat=True,
+        )
     check_not_mutated(label, ("an argument", inputs_changed), ("the seed", seed_changed))
 
 
@@ -160,11 +178,14 @@ def check_primal_output(label: str, y: Any, y_want: Any, tol: Tolerances) -> Non
     """The rule's primal output must equal `f`'s: same structure, types and values."""
     numbers = (int, float, complex, np.generic)
     if type(y) is not type(y_want) and not (
-        isinstance(y, numbers) and isinstance(y_want, numbers)
+        isinstance(y, numbers)
+        and isinstance(y_want, numbers)
         and np.result_type(y) == np.result_type(y_want)
     ):
-        raise RuleTestFailure(f"{label}: the primal output is a {type(y).__name__}, "
-                              f"f returns a {type(y_want).__name__}")
+        raise RuleTestFailure(
+            f"{label}: the primal output is a {type(y).__name__}, "
+            f"f returns a {type(y_want).__name__}"
+        )
     assert_same_primal(f"{label}: primal output", y, y_want, tol)
 
 
@@ -239,30 +260,45 @@ def _check_cotangent(
     value = unthunk(cotangent)
     if isinstance(rand_tangent(item.primal, rng), NoTangent):
         if not isinstance(value, NoTangent):
-            raise RuleTestFailure(f"{what}: the argument has no tangent space, so the cotangent "
-                                  f"must be NoTangent(), got {value!r:.80}")
+            raise RuleTestFailure(
+                f"{what}: the argument has no tangent space, so the cotangent "
+                f"must be NoTangent(), got {value!r:.80}"
+            )
         return
     if fd is None or isinstance(value, NotImplementedTangent):
         return
     if isinstance(value, NoTangent):
-        raise RuleTestFailure(f"{what}: NoTangent() where a derivative exists (NoTangent means "
-                              "'no tangent space'; return the derivative, or ZeroTangent() if zero)")
+        raise RuleTestFailure(
+            f"{what}: NoTangent() where a derivative exists (NoTangent means "
+            "'no tangent space'; return the derivative, or ZeroTangent() if zero)"
+        )
     value = deep_unthunk(value)
     assert_projected(what, item.primal, value)
     if isinstance(cotangent, InplaceableThunk):
         _check_add_fn(what, item.primal, cotangent, value, tol)
     hint = " (the rule returned ZeroTangent())" if isinstance(value, AbstractZero) else ""
-    assert_close(what + hint, flatten_tangent(item.primal, value),
-                 flatten_tangent(item.primal, fd.value), tol, fd.error)
+    assert_close(
+        what + hint,
+        flatten_tangent(item.primal, value),
+        flatten_tangent(item.primal, fd.value),
+        tol,
+        fd.error,
+    )
 
 
-def _check_add_fn(what: str, primal: Any, thunk: InplaceableThunk, value: Any, tol: Tolerances) -> None:
+def _check_add_fn(
+    what: str, primal: Any, thunk: InplaceableThunk, value: Any, tol: Tolerances
+) -> None:
     start = np.ones_like(value) if isinstance(value, np.ndarray) else None
     if start is None:
         return
     acc = thunk.add_fn(start.copy())
-    assert_close(f"{what}: add_fn of the InplaceableThunk (added to ones)",
-                 flatten_tangent(primal, acc), flatten_tangent(primal, start + value), tol)
+    assert_close(
+        f"{what}: add_fn of the InplaceableThunk (added to ones)",
+        flatten_tangent(primal, acc),
+        flatten_tangent(primal, start + value),
+        tol,
+    )
 
 
 def _comparable(cotangent: Any) -> bool:
@@ -280,11 +316,17 @@ def _assert_same(
     for i, (primal, ref, got) in enumerate(zip(primals, reference, other, strict=True)):
         if ref is None or not _comparable(got) or (not flat and not _comparable(ref)):
             continue
-        if isinstance(unthunk(got), NoTangent) or (not flat and isinstance(unthunk(ref), NoTangent)):
+        if isinstance(unthunk(got), NoTangent) or (
+            not flat and isinstance(unthunk(ref), NoTangent)
+        ):
             continue
         want = ref if flat else flatten_tangent(primal, deep_unthunk(ref))
-        assert_close(f"{what} gives another cotangent for {argument_name(primals[0], i)}",
-                     flatten_tangent(primal, deep_unthunk(got)), want, tol)
+        assert_close(
+            f"{what} gives another cotangent for {argument_name(primals[0], i)}",
+            flatten_tangent(primal, deep_unthunk(got)),
+            want,
+            tol,
+        )
 
 
 def _check_zero_seed(label: str, primals: list[Any], cotangents: tuple[Any, ...]) -> None:
@@ -293,8 +335,10 @@ def _check_zero_seed(label: str, primals: list[Any], cotangents: tuple[Any, ...]
         if isinstance(value, (AbstractZero, NotImplementedTangent)):
             continue
         if np.any(flatten_tangent(primal, value) != 0):
-            raise RuleTestFailure(f"{label}: pullback(ZeroTangent()) gives a non-zero cotangent "
-                                  f"for {argument_name(primals[0], i)}: {value!r:.100}")
+            raise RuleTestFailure(
+                f"{label}: pullback(ZeroTangent()) gives a non-zero cotangent "
+                f"for {argument_name(primals[0], i)}: {value!r:.100}"
+            )
 
 
 def _check_second_order(
@@ -307,9 +351,11 @@ def _check_second_order(
     method: FiniteDifferenceMethod | None,
     rng: np.random.Generator,
 ) -> None:
-    if not isinstance(config, HasReverseMode):
-        raise TypeError("check_second_order=True needs config=, a RuleConfig with HasReverseMode "
-                        "(an engine's), to differentiate the pullback")
+    if config is None or not isinstance(cast(object, config), HasReverseMode):
+        raise TypeError(
+            "check_second_order=True needs config=, a RuleConfig with HasReverseMode "
+            "(an engine's), to differentiate the pullback"
+        )
     f = inputs[0].primal
     active = [i for i, item in enumerate(inputs) if not item.constant and i > 0]
     y = f(*(item.primal for item in inputs[1:]), **kwargs)
@@ -319,12 +365,23 @@ def _check_second_order(
         full = [item.primal for item in inputs]
         for i, value in zip(active, values[:-1], strict=True):
             full[i] = value
-        _, back = rrule(config, *full, **kwargs)
+        _, back = rrule(config, *full, **kwargs)  # type: ignore[misc]  # test_rrule found it
         cotangents = back(values[-1])
         return tuple(deep_unthunk(cotangents[i]) for i in active)
 
-    second = [resolve(pullback_of, rng),
-              *(with_tangent(inputs[i].primal, inputs[i].tangent) for i in active),
-              resolve(dy, rng)]
-    check_reverse(f"{label}, second order (its pullback)", second, {},
-                  lambda g, *a: rrule_via_ad(config, g, *a), None, rtol, atol, method, rng)
+    second = [
+        resolve(pullback_of, rng),
+        *(with_tangent(inputs[i].primal, inputs[i].tangent) for i in active),
+        resolve(dy, rng),
+    ]
+    check_reverse(
+        f"{label}, second order (its pullback)",
+        second,
+        {},
+        lambda g, *a: rrule_via_ad(config, g, *a),
+        None,
+        rtol,
+        atol,
+        method,
+        rng,
+    )

@@ -54,11 +54,15 @@ def test_scalar(
         test_rrule(f, x, fkwargs=kwargs, output_tangent=project_y(dy), **options)
     if np.iscomplexobj(x) or np.iscomplexobj(y):
         return
-    forward = unthunk(frule((NoTangent(), project_x(1.0)), f, x, **kwargs)[1])
-    _, pullback = rrule(f, x, **kwargs)
+    # test_frule and test_rrule passed, so both rules exist.
+    forward = unthunk(frule((NoTangent(), project_x(1.0)), f, x, **kwargs)[1])  # type: ignore[index]
+    _, pullback = rrule(f, x, **kwargs)  # type: ignore[misc]
     reverse = unthunk(pullback(project_y(1.0))[1])
     # Both rules are analytic: they agree to rounding, whatever tolerance FD needed.
     tol = default_tolerances([x, y], None, None)
-    assert_close(f"test_scalar({qualified_name(f)}): the frule's and rrule's derivatives differ",
-                 np.atleast_1d(np.asarray(reverse, dtype=float)),
-                 np.atleast_1d(np.asarray(forward, dtype=float)), tol)
+    assert_close(
+        f"test_scalar({qualified_name(f)}): the frule's and rrule's derivatives differ",
+        np.atleast_1d(np.asarray(reverse, dtype=float)),
+        np.atleast_1d(np.asarray(forward, dtype=float)),
+        tol,
+    )

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from rulescore import AbstractZero, NotImplementedTangent, ProjectTo, Tangent, backing, unthunk
-from rulescore._errors import qualified_name
 from rulescore._projection import object_fields
 
 __all__ = [
@@ -18,8 +17,8 @@ __all__ = [
     "assert_close",
     "assert_projected",
     "assert_same_primal",
-    "default_tolerances",
     "deep_unthunk",
+    "default_tolerances",
     "snapshot",
 ]
 
@@ -28,7 +27,7 @@ __all__ = [
 _TOLERANCES = {2: (3e-2, 3e-2), 4: (1e-3, 1e-4), 8: (1e-9, 1e-10)}
 
 
-class RuleTestFailure(AssertionError):
+class RuleTestFailure(AssertionError):  # noqa: N818 (a test failure, as pytest's `Failed`)
     """A rule failed a check of the harness; the message names the function and the check."""
 
 
@@ -47,7 +46,9 @@ def default_tolerances(values: Iterable[Any], rtol: float | None, atol: float | 
     """Tolerances for the least precise float among `values` (nested containers searched)."""
     itemsize = min((_float_itemsize(v) for v in _leaves(values)), default=8)
     default_rtol, default_atol = _TOLERANCES[itemsize]
-    return Tolerances(default_rtol if rtol is None else rtol, default_atol if atol is None else atol)
+    return Tolerances(
+        default_rtol if rtol is None else rtol, default_atol if atol is None else atol
+    )
 
 
 def assert_close(
@@ -62,7 +63,7 @@ def assert_close(
         worst = int(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)))
         raise RuleTestFailure(
             f"{what}: max abs difference {np.max(np.abs(got - want)):.3g} (worst at flat index "
-            f"{worst}: got {got[worst]!r}, expected {want[worst]!r})\n"
+            f"{worst}: got {got[worst]:.9g}, expected {want[worst]:.9g})\n"
             f"  got:      {_short(got)}\n  expected: {_short(want)}\n"
             f"  finite-difference error estimate {fd_error:.3g}; {tol}"
         )
@@ -75,12 +76,17 @@ def assert_same_primal(what: str, got: Any, want: Any, tol: Tolerances) -> None:
         where = f"{what}{' at ' + path if path else ''}"
         if _is_float_like(a) and _is_float_like(b) and np.shape(a) == np.shape(b):
             if np.result_type(a) != np.result_type(b):
-                raise RuleTestFailure(f"{where}: dtype {np.result_type(a)}, f gives "
-                                      f"{np.result_type(b)}")
+                raise RuleTestFailure(
+                    f"{where}: dtype {np.result_type(a)}, f gives {np.result_type(b)}"
+                )
             a_vec = np.asarray(a).ravel().astype(complex)
             b_vec = np.asarray(b).ravel().astype(complex)
-            assert_close(where, np.concatenate([a_vec.real, a_vec.imag]),
-                         np.concatenate([b_vec.real, b_vec.imag]), tol)
+            assert_close(
+                where,
+                np.concatenate([a_vec.real, a_vec.imag]),
+                np.concatenate([b_vec.real, b_vec.imag]),
+                tol,
+            )
         elif not _identical(a, b):
             raise RuleTestFailure(f"{where}: got {a!r:.80}, f gives {b!r:.80}")
 
@@ -145,7 +151,6 @@ def snapshot(values: Any) -> Callable[[], list[str]]:
         return [path for path, a, b in _walk_pairs("", before, values) if not _identical(a, b)]
 
     return changed
-
 
 
 def _walk_pairs(path: str, a: Any, b: Any) -> Iterable[tuple[str, Any, Any]]:

@@ -121,8 +121,12 @@ class FiniteDifferenceMethod:
         p = len(self.grid)
         plan = _plan(self.grid)
         scale = abs(t0) if input_scale is None else input_scale
-        # Steps of `g^(p)` estimates balance their O(H^2) truncation with noise/H^p.
-        coarse_step = min(self.max_step, (eps * max(1.0, scale)) ** (1 / (p + 2)))
+        # The coarse step balances the O(H^2) truncation of the `g^(p)` estimates with their
+        # noise/H^p, and keeps the wider coarse window within the reach of the finest grid.
+        coarse_step = min(
+            self.max_step * plan.reach / plan.coarse_reach,
+            (eps * max(1.0, scale)) ** (1 / (p + 2)),
+        )
         shape, coarse = _evaluate(g, t0, coarse_step * plan.coarse_points)
         magnitude = np.max(np.abs(coarse), axis=0)
         slope = np.abs(plan.coarse_slope @ coarse) / coarse_step
@@ -206,7 +210,7 @@ def jvp(
     x, unflatten = flatten(primals)
     dx = flatten_tangent(primals, tuple(tangents))
     eps = working_eps(primals) if eps is None else eps
-    y = f(*primals)
+    y = f(*unflatten(x))
     size = float(np.max(np.abs(dx), initial=0.0))
     if size == 0.0:
         return Result(unflatten_tangent(y, np.zeros_like(flatten(y)[0])), 0.0)
@@ -311,7 +315,7 @@ def _jacobian(
     method = method or _DEFAULT_METHOD
     x, unflatten = flatten(primals)
     eps = working_eps(primals) if eps is None else eps
-    y = f(*primals)
+    y = f(*unflatten(x))
     columns = np.empty((flatten(y)[0].size, x.size))
     column_errors = np.empty_like(columns)
     for j in range(x.size):
@@ -357,7 +361,8 @@ class _Plan:
     """What a method needs of its grid, as float64 arrays of exactly computed weights.
 
     `coarse_points`: the window `min-2 .. max+2` where `g` is sampled to choose the step,
-    `centre` the index of `t0` there;
+    `centre` the index of `t0` there; `reach`, `coarse_reach`: the largest `|j|` of the grid
+    and of the window;
     `coarse_slope`, `coarse_bound`: the first derivative there (times the step) and the
     `p`-th derivative at three shifted centres (times the step ** p). `fine_points`: where
     `g` is sampled at half the step; `extrapolated`, `halved`: the Richardson-extrapolated
@@ -367,6 +372,8 @@ class _Plan:
 
     coarse_points: Vector
     centre: int
+    reach: int
+    coarse_reach: int
     coarse_slope: Vector
     coarse_bound: Matrix
     fine_points: Vector
@@ -406,6 +413,8 @@ def _plan(grid: tuple[int, ...]) -> _Plan:
     return _Plan(
         coarse_points=np.array(window, dtype=np.float64),
         centre=window.index(0),
+        reach=max(abs(j) for j in grid),
+        coarse_reach=max(abs(j) for j in window),
         coarse_slope=np.array([float(slope[j]) for j in window]),
         coarse_bound=np.array(bound_rows, dtype=np.float64),
         fine_points=np.array(used, dtype=np.float64),

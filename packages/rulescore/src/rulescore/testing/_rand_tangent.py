@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from rulescore import NoTangent, ProjectTo, Tangent
+from rulescore import NoTangent, ProjectTo
 from rulescore._projection import has_tangent_space, object_fields
+from rulescore._tangent_types.structural import tangent_type
 
 __all__ = ["rand_tangent"]
 
@@ -54,7 +55,9 @@ def _structural(x: Any, fields: dict[str, Any], rng: np.random.Generator) -> Any
     tangents = {name: _rand(value, rng) for name, value in fields.items()}
     if _all_none(tangents.values()):
         return NoTangent()
-    return Tangent[type(x)](**{k: v for k, v in tangents.items() if not isinstance(v, NoTangent)})
+    return tangent_type(type(x))(
+        **{k: v for k, v in tangents.items() if not isinstance(v, NoTangent)}
+    )
 
 
 def _all_none(tangents: Any) -> bool:

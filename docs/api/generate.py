@@ -49,7 +49,8 @@ def _entry(module: ModuleType, name: str) -> str:
 
 def _signature(obj: object) -> str:
     try:
-        return str(inspect.signature(obj))  # type: ignore[arg-type]
+        # Postponed annotations are strings; the page shows them bare.
+        return str(inspect.signature(obj)).replace("'", "")  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return ""
 

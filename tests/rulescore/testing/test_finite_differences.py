@@ -37,9 +37,7 @@ POINTS = np.array([0.3, 0.7, 1.1, 1.9, 2.6])
 
 def test_weights_are_exact() -> None:
     assert _weights((-1, 0, 1), 1) == (Fraction(-1, 2), 0, Fraction(1, 2))
-    assert _weights((-2, -1, 0, 1, 2), 1) == tuple(
-        Fraction(n, 12) for n in (1, -8, 0, 8, -1)
-    )
+    assert _weights((-2, -1, 0, 1, 2), 1) == tuple(Fraction(n, 12) for n in (1, -8, 0, 8, -1))
     assert _weights((-1, 0, 1), 2) == (1, -2, 1)
     assert _weights((0, 1, 2), 1) == (Fraction(-3, 2), 2, Fraction(-1, 2))
 

@@ -205,8 +205,12 @@ def test_flatten_tangent_zeros(dx: Any, zeroed: Any) -> None:
 
 
 def test_flatten_tangent_of_objects() -> None:
-    np.testing.assert_array_equal(flatten_tangent(_plain(1.0, "p"), Tangent[Plain](scale=2.0)), [2.0])
-    np.testing.assert_array_equal(flatten_tangent(Derived(1.0), Tangent[Derived](twice=3.0)), [0, 3])
+    np.testing.assert_array_equal(
+        flatten_tangent(_plain(1.0, "p"), Tangent[Plain](scale=2.0)), [2.0]
+    )
+    np.testing.assert_array_equal(
+        flatten_tangent(Derived(1.0), Tangent[Derived](twice=3.0)), [0, 3]
+    )
     np.testing.assert_array_equal(flatten_tangent(Frozen(np.ones(2)), {"w": np.ones(2)}), [1, 1])
 
 

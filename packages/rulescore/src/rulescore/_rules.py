@@ -35,10 +35,15 @@ class RuleInfo:
     `"rule"`, `"non_differentiable"` or `"opt_out"` (differentiate the code instead);
     `config` is the capability the rule requires, if any.
 
-    >>> import math
-    >>> info = rrule.rules_for(math.sin)[0] if rrule.has_rule(math.sin) else None
-    >>> RuleInfo.__dataclass_fields__.keys()
-    dict_keys(['function', 'types', 'rule', 'kind', 'config', 'defined_at'])
+    >>> from rulescore import non_differentiable
+    >>> def shape_of(x):
+    ...     return x.shape
+    >>> non_differentiable(shape_of)
+    >>> info = rrule.rules_for(shape_of)[0]
+    >>> info.kind, info.types, info.defined_at.endswith(":1")
+    ('non_differentiable', (), True)
+    >>> print(info)
+    non_differentiable for ...shape_of(...) at ...
     """
 
     function: Callable[..., Any]

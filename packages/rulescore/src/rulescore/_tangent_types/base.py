@@ -10,7 +10,8 @@ class AbstractTangent:
 
     Natural tangents (float, complex, ndarray, tuple, list, dict) are not subclasses.
     NumPy is told to defer to these classes (`__array_ufunc__ = None`), so `array + tangent`
-    calls the tangent's reflected method instead of building an object array.
+    calls the tangent's reflected method instead of building an object array. The zeros
+    implement NumPy's protocols instead (see `AbstractZero`).
 
     >>> from rulescore import ZeroTangent
     >>> isinstance(ZeroTangent(), AbstractTangent), isinstance(1.0, AbstractTangent)

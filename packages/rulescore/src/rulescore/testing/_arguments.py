@@ -19,6 +19,10 @@ class PrimalAndTangent:
 
     Built by `with_tangent(x, dx)` and `constant(x)`; a plain argument `x` stands for
     `with_tangent(x, rand_tangent(x))`.
+
+    >>> arg = with_tangent(1.0, 0.5)
+    >>> arg.primal, arg.tangent, arg.constant
+    (1.0, 0.5, False)
     """
 
     primal: Any

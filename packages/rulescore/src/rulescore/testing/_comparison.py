@@ -28,7 +28,13 @@ _TOLERANCES = {2: (3e-2, 3e-2), 4: (1e-3, 1e-4), 8: (1e-9, 1e-10)}
 
 
 class RuleTestFailure(AssertionError):  # noqa: N818 (a test failure, as pytest's `Failed`)
-    """A rule failed a check of the harness; the message names the function and the check."""
+    """A rule failed a check of the harness; the message names the function and the check.
+
+    It is an `AssertionError`, so pytest reports it as a test failure.
+
+    >>> issubclass(RuleTestFailure, AssertionError)
+    True
+    """
 
 
 class Tolerances:

@@ -24,7 +24,9 @@ def test_importing_rulescore_imports_nothing_outside_the_standard_library():
         "loaded = sorted(m for m in ('numpy', 'scipy', 'pluggy', 'pytest') if m in sys.modules); "
         "print(','.join(loaded))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
 
 

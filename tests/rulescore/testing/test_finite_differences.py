@@ -60,6 +60,18 @@ def test_method_is_accurate_and_bounds_its_error(name: str, order: int) -> None:
         assert actual < 1e-9 * abs(df(t0))
 
 
+@pytest.mark.parametrize("order", [3, 5])
+@pytest.mark.parametrize("name", SMOOTH)
+def test_extrapolation_and_its_bound_when_the_step_is_capped(name: str, order: int) -> None:
+    # A tiny max_step leaves truncation, not round-off, as the main error.
+    f, df = SMOOTH[name]
+    method = central_fdm(order, max_step=0.02 if order == 3 else 0.1)
+    for t0 in POINTS:
+        estimate = method(f, float(t0))
+        actual = abs(estimate.value - df(t0))
+        assert actual <= estimate.error < 1e-7 * abs(df(t0)), (t0, actual, estimate.error)
+
+
 @pytest.mark.parametrize("name", SMOOTH)
 def test_method_in_float32(name: str) -> None:
     f, df = SMOOTH[name]

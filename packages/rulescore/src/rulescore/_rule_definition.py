@@ -47,6 +47,7 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
     signature = _normalize(types)
 
     def scalar_rrule(*args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+        padded = _padded(partials, args, name)  # here, not first in the pullback
         y = f(*args, **kwargs)
 
         def scalar_pullback(dy: Any) -> tuple[Any, ...]:
@@ -55,7 +56,7 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
                 NoTangent(),
                 *(
                     NoTangent() if p is None else ProjectTo(x)(_conj(p(*args, y)) * dy)
-                    for p, x in zip(_padded(partials, args, name), args, strict=True)
+                    for p, x in zip(padded, args, strict=True)
                 ),
             )
 

@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from rulescore import AbstractZero, NotImplementedTangent, ProjectTo, Tangent, backing, unthunk
+from rulescore import (
+    AbstractZero,
+    DifferentiationError,
+    NotImplementedTangent,
+    ProjectTo,
+    Tangent,
+    backing,
+    unthunk,
+)
 from rulescore._projection import object_fields
 
 __all__ = [
@@ -125,7 +133,10 @@ def assert_projected(what: str, primal: Any, tangent: Any) -> None:
         for key in keys:
             assert_projected(f"{what}[{key!r}]", primal[key], tangent[key])
         return
-    projected = ProjectTo(primal)(tangent)
+    try:
+        projected = ProjectTo(primal)(tangent)
+    except DifferentiationError as error:
+        raise RuleTestFailure(f"{what}: not a tangent of {_kind(primal)}: {error}") from None
     same = isinstance(tangent, type(projected)) and (
         not isinstance(projected, (np.ndarray, np.generic))
         or (np.shape(tangent) == np.shape(projected) and tangent.dtype == projected.dtype)

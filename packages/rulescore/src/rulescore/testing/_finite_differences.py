@@ -89,7 +89,8 @@ class FiniteDifferenceMethod:
     error bound is the distance from the extrapolation to the finer estimate plus the
     round-off bound of the extrapolation. `eps` is the machine epsilon of the precision `g`
     computes in (pass float32's for a float32 function). One call evaluates `g`
-    `len(grid) + 4` times for the step and up to `2 * len(grid) - 2` times for the estimate.
+    `len(grid) + 4` times for the step and up to `2 * len(grid) - 2` times for the estimate,
+    all within `max(|j|) * max_step` of `t0`, so `g` must be defined and smooth there.
 
     >>> import numpy as np
     >>> estimate = central_fdm(5)(np.exp, 1.0)

@@ -11,7 +11,6 @@ import pytest
 from rulescore import NoTangent, ProjectTo, Tangent, ZeroTangent, frule, non_differentiable, unthunk
 from rulescore.testing import RuleTestFailure, constant, test_frule, with_tangent
 
-
 CALLS = itertools.count(1)
 
 

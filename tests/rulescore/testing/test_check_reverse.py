@@ -30,7 +30,6 @@ from rulescore.testing import (
     with_tangent,
 )
 
-
 CALLS = itertools.count(1)
 
 

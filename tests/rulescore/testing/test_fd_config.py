@@ -8,6 +8,7 @@ from rulescore.testing import FiniteDifferenceConfig
 
 def test_finite_differences_when_no_rule_applies():
     y, back = rrule_via_ad(FiniteDifferenceConfig(), lambda x, a: a * np.sin(x), 0.5, 2.0)
+    assert y == 2.0 * np.sin(0.5)
     df, dx, da = back(1.0)
     assert df == NoTangent()
     np.testing.assert_allclose([dx, da], [2 * np.cos(0.5), np.sin(0.5)], rtol=1e-9)

@@ -151,3 +151,62 @@ def test_deepcopy_of_a_container_keeps_the_singletons():
 )
 def test_repr(zero, text):
     assert repr(zero) == text
+
+
+# --- NumPy functions on zeros -------------------------------------------------------------
+
+
+@zeros
+def test_in_place_addition_of_a_zero_leaves_the_array(zero):
+    x = np.ones(3)
+    before = x
+    x += zero
+    x -= zero
+    assert x is before
+    np.testing.assert_array_equal(x, np.ones(3))
+
+
+def test_in_place_multiplication_by_a_zero_zeroes_the_array():
+    x = np.ones(3)
+    x *= ZeroTangent()
+    np.testing.assert_array_equal(x, np.zeros(3))
+
+
+@zeros
+def test_linear_ufuncs_treat_the_zero_as_zero(zero):
+    x = np.arange(3.0)
+    assert np.add(x, zero) is x
+    assert np.add(zero, x) is x
+    np.testing.assert_array_equal(np.subtract(zero, x), -x)
+    assert np.multiply(x, zero) is zero
+    assert np.divide(zero, x) is zero
+    assert np.negative(zero) is zero
+
+
+@zeros
+def test_add_at_a_zero_adds_nothing(zero):
+    buffer = np.ones(3)
+    np.add.at(buffer, [0, 0, 2], zero)
+    np.testing.assert_array_equal(buffer, np.ones(3))
+
+
+@zeros
+@pytest.mark.parametrize(
+    "function",
+    [np.sum, np.transpose, np.conj, lambda z: np.reshape(z, (2, 3)), lambda z: np.outer(z, 1.0)],
+    ids=["sum", "transpose", "conj", "reshape", "outer"],
+)
+def test_linear_numpy_functions_of_a_zero_give_the_zero(zero, function):
+    assert function(zero) is zero
+
+
+@zeros
+def test_where_between_zeros_is_the_zero(zero):
+    assert np.where(np.array([True, False]), zero, 0) is zero
+
+
+@zeros
+@pytest.mark.parametrize("function", [np.exp, np.cos, np.linalg.inv], ids=lambda f: f.__name__)
+def test_nonlinear_numpy_functions_of_a_zero_are_refused(zero, function):
+    with pytest.raises(TypeError, match=r"ZeroTangent|NoTangent"):
+        function(zero)

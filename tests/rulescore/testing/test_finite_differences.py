@@ -12,6 +12,7 @@ import pytest
 
 from rulescore import NoTangent, Tangent, ZeroTangent
 from rulescore.testing._finite_differences import (
+    _plan,
     _weights,
     central_fdm,
     grad,
@@ -60,16 +61,17 @@ def test_method_is_accurate_and_bounds_its_error(name: str, order: int) -> None:
         assert actual < 1e-9 * abs(df(t0))
 
 
-@pytest.mark.parametrize("order", [3, 5])
-@pytest.mark.parametrize("name", SMOOTH)
-def test_extrapolation_and_its_bound_when_the_step_is_capped(name: str, order: int) -> None:
-    # A tiny max_step leaves truncation, not round-off, as the main error.
-    f, df = SMOOTH[name]
-    method = central_fdm(order, max_step=0.02 if order == 3 else 0.1)
-    for t0 in POINTS:
-        estimate = method(f, float(t0))
-        actual = abs(estimate.value - df(t0))
-        assert actual <= estimate.error < 1e-7 * abs(df(t0)), (t0, actual, estimate.error)
+def test_extrapolation_of_3_points_is_the_5_point_stencil() -> None:
+    plan = _plan((-1, 0, 1))
+    np.testing.assert_array_equal(plan.fine_points, [-2, -1, 1, 2])
+    # In units of the half step u = h/2: (g(-2u) - 8 g(-u) + 8 g(u) - g(2u)) / (12 u).
+    np.testing.assert_allclose(plan.extrapolated, np.array([1, -8, 8, -1]) / 6, rtol=1e-15)
+
+
+def test_extrapolation_removes_the_leading_truncation_error() -> None:
+    # A large `factor` claims a noisy function, which makes the step as large as max_step.
+    estimate = central_fdm(3, factor=1e12, max_step=0.05)(np.exp, 1.0)
+    assert abs(estimate.value - np.e) < 1e-6 <= estimate.error
 
 
 @pytest.mark.parametrize("name", SMOOTH)

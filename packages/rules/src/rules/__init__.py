@@ -2,7 +2,16 @@
 
 Importing this package registers its rules with `rulescore.rrule` / `rulescore.frule`;
 engines import it through the `rulescore.rules` entry point. One module per namespace and
-topic (`rules.python.math`, later `rules.numpy.ufuncs`, `rules.scipy.special`, ...).
+topic, each saying in its docstring what it covers:
+
+- `rules.python`: `operator`, builtins, `math`, `cmath`;
+- `rules.numpy`: ufuncs, reductions, ... (see the subpackage).
+
+`rules.coverage` reports, per namespace, what has rules, what is declared
+non-differentiable and what is missing.
 """
 
-__all__: list[str] = []
+from rules import numpy as numpy
+from rules import python as python
+
+__all__ = ["numpy", "python"]

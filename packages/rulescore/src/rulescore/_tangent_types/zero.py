@@ -29,7 +29,9 @@ class AbstractZero(AbstractTangent):
     __slots__ = ()
     _instance: ClassVar[AbstractZero | None] = None
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    def __array_ufunc__(  # type: ignore[override]  # the base opts out with None; zeros opt in
+        self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any
+    ) -> Any:
         """NumPy ufuncs on a zero: the linear ones give the other operand or the zero."""
         out = kwargs.pop("out", None)
         if kwargs.keys() - {"where", "axis", "keepdims", "dtype", "casting"}:

@@ -1,0 +1,1 @@
+"""Rules for builtins (being written)."""

@@ -1,0 +1,1 @@
+"""Rules for cmath (being written)."""

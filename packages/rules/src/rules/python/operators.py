@@ -1,0 +1,1 @@
+"""Rules for operators (being written)."""

@@ -73,6 +73,9 @@ def add_to_primal(x: Any, dx: Any) -> Any:
     if isinstance(x, (tuple, list)) and isinstance(dx, (tuple, list)):
         return type(x)(add_to_primal(xi, di) for xi, di in zip(x, dx, strict=True))
     if isinstance(x, dict):
+        unknown = dx.keys() - x.keys()
+        if unknown:
+            raise TypeError(f"the tangent has key {next(iter(unknown))!r} that the dict lacks")
         return {k: add_to_primal(v, dx[k]) if k in dx else v for k, v in x.items()}
     return x + dx
 

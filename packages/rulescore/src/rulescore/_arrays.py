@@ -11,7 +11,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-__all__ = ["is_array", "is_numpy_scalar", "numpy"]
+__all__ = ["is_array", "is_numpy_scalar", "is_ufunc", "numpy"]
 
 
 def numpy() -> ModuleType:
@@ -36,3 +36,9 @@ def is_numpy_scalar(x: Any) -> bool:
     """True for a NumPy scalar (`np.float32(1)`, `np.int64(2)`, ...)."""
     np = sys.modules.get("numpy")
     return np is not None and isinstance(x, np.generic)
+
+
+def is_ufunc(x: Any) -> bool:
+    """True for a NumPy ufunc (`np.sin`), a function object with no tangent space."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(x, np.ufunc)

@@ -11,7 +11,7 @@ import dataclasses
 import types
 from typing import TYPE_CHECKING, Any
 
-from rulescore._arrays import is_array, is_numpy_scalar, numpy
+from rulescore._arrays import is_array, is_numpy_scalar, is_ufunc, numpy
 from rulescore._errors import TangentShapeError, TangentTypeError
 from rulescore._tangent_types import (
     AbstractTangent,
@@ -234,7 +234,7 @@ class _StructuralProjector(ProjectTo):
 
 
 def _projector_for(x: Any) -> ProjectTo:
-    if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent)):
+    if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent)) or is_ufunc(x):
         return _NoTangentProjector()
     if is_numpy_scalar(x):  # before float/complex: np.float64 and np.complex128 subclass them
         return _NumpyScalarProjector(type(x)) if x.dtype.kind in "fc" else _NoTangentProjector()
@@ -243,11 +243,9 @@ def _projector_for(x: Any) -> ProjectTo:
     if isinstance(x, complex):
         return _NumberProjector(is_complex=True)
     if is_array(x):
-        return (
-            _ArrayProjector(tuple(x.shape), x.dtype)
-            if x.dtype.kind in "fc"
-            else (_NoTangentProjector())
-        )
+        if x.dtype.kind in "fc":
+            return _ArrayProjector(tuple(x.shape), x.dtype)
+        return _NoTangentProjector()
     if object_fields(x) is not None:
         return _StructuralProjector(x)
     if isinstance(x, (tuple, list)):
@@ -264,7 +262,7 @@ def object_fields(x: Any) -> dict[str, Any] | None:
     `__dict__` and `__slots__`. Numbers, arrays, containers and values with no tangent space
     (functions, types, str, ...) are not objects in this sense.
     """
-    if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent, int, float, complex)):
+    if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent, int, float, complex)) or is_ufunc(x):
         return None
     if isinstance(x, tuple) and hasattr(type(x), "_fields"):
         return {name: getattr(x, name) for name in getattr(type(x), "_fields")}  # noqa: B009

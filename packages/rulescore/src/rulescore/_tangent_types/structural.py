@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import operator
+import threading
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rulescore._tangent_types.base import AbstractTangent
@@ -16,6 +19,8 @@ from rulescore._tangent_types.thunks import unthunk
 from rulescore._tangent_types.zero import AbstractZero, ZeroTangent
 
 __all__ = ["Tangent", "backing"]
+
+_SPECIALIZE_LOCK = threading.Lock()
 
 
 class Tangent(AbstractTangent):
@@ -105,13 +110,15 @@ class Tangent(AbstractTangent):
             raise TypeError(f"cannot add {type(self).__name__} and {type(other).__name__}")
         fields = dict(self._fields)
         for name, value in other._fields.items():
-            if name in fields and sign > 0:
-                fields[name] = add_tangents(fields[name], value)
-            elif name in fields:
-                fields[name] = fields[name] - value
-            else:
-                fields[name] = value if sign > 0 else -value
+            value = value if sign > 0 else map_leaves(operator.neg, value)
+            fields[name] = add_tangents(fields[name], value) if name in fields else value
         return type(self)(**fields)
+
+    def _map(self, fn: Callable[[Any], Any]) -> Tangent:
+        return type(self)(**{k: map_leaves(fn, v) for k, v in self._fields.items()})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.primal_type, self._fields))
 
     def __add__(self, other: Any) -> Any:
         if isinstance(other, AbstractZero):
@@ -135,23 +142,23 @@ class Tangent(AbstractTangent):
         return NotImplemented
 
     def __neg__(self) -> Tangent:
-        return type(self)(**{k: -v for k, v in self._fields.items()})
+        return self._map(operator.neg)
 
     def __mul__(self, scale: Any) -> Any:
         if isinstance(scale, AbstractTangent):
             return scale * self if isinstance(scale, AbstractZero) else NotImplemented
-        return type(self)(**{k: v * scale for k, v in self._fields.items()})
+        return self._map(lambda v: v * scale)
 
     def __rmul__(self, scale: Any) -> Any:
         if isinstance(scale, AbstractTangent):
             return NotImplemented
-        return type(self)(**{k: scale * v for k, v in self._fields.items()})
+        return self._map(lambda v: scale * v)
 
     def __truediv__(self, scale: Any) -> Tangent:
-        return type(self)(**{k: v / scale for k, v in self._fields.items()})
+        return self._map(lambda v: v / scale)
 
     def conjugate(self) -> Tangent:
-        return type(self)(**{k: v.conjugate() for k, v in self._fields.items()})
+        return self._map(lambda v: v.conjugate())
 
 
 def backing(tangent: Tangent) -> dict[str, Any]:
@@ -165,10 +172,31 @@ def backing(tangent: Tangent) -> dict[str, Any]:
     return dict(tangent._fields)
 
 
+def map_leaves(fn: Callable[[Any], Any], tangent: Any) -> Any:
+    """`fn` applied to every number or array inside a tangent; containers keep their shape.
+
+    Scaling or negating a tangent must not touch the containers themselves: `2 * (1.0, 2.0)`
+    would repeat the tuple.
+    """
+    tangent = unthunk(tangent)
+    if isinstance(tangent, Tangent):
+        return tangent._map(fn)
+    if isinstance(tangent, (tuple, list)):
+        return type(tangent)(map_leaves(fn, v) for v in tangent)
+    if isinstance(tangent, dict):
+        return {k: map_leaves(fn, v) for k, v in tangent.items()}
+    return fn(tangent)
+
+
 def tangent_type(primal_type: type) -> type[Tangent]:
     """`Tangent[primal_type]`, the subclass made once per primal type."""
     if not isinstance(primal_type, type):
         raise TypeError(f"Tangent[...] takes a class, not {primal_type!r}")
+    with _SPECIALIZE_LOCK:
+        return _specialize(primal_type)
+
+
+def _specialize(primal_type: type) -> type[Tangent]:
     specialized = Tangent._specialized.get(primal_type)
     if specialized is None:
         name = f"Tangent[{primal_type.__qualname__}]"
@@ -176,6 +204,10 @@ def tangent_type(primal_type: type) -> type[Tangent]:
         specialized.__qualname__ = name
         Tangent._specialized[primal_type] = specialized
     return specialized
+
+
+def _rebuild(primal_type: type | None, fields: dict[str, Any]) -> Tangent:
+    return (Tangent if primal_type is None else tangent_type(primal_type))(**fields)
 
 
 def add_to_object(primal: Any, tangent: Tangent) -> Any:

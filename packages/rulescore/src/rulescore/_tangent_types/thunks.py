@@ -42,7 +42,7 @@ class Thunk(AbstractTangent):
     def __init__(self, fn: Callable[[], Any]) -> None:
         self._fn = fn
         self._value: Any = _PENDING
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a body that unthunks itself recurses, never hangs
 
     def unthunk(self) -> Any:
         """The value, computed on the first call (nested thunks are unthunked too)."""

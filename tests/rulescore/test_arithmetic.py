@@ -386,3 +386,8 @@ def test_accumulate_many_cotangents_inplace_equals_their_sum(rng):
         acc = accumulate(acc, part, inplace=True)
     np.testing.assert_allclose(acc, sum(parts))
     assert unthunk(acc) is acc
+
+
+def test_add_to_primal_refuses_a_dict_tangent_with_unknown_keys():
+    with pytest.raises(TypeError, match="'b'"):
+        add_to_primal({"a": 1.0}, {"b": 1.0})

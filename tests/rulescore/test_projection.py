@@ -482,3 +482,7 @@ def test_unbroadcast_passes_tangent_types_through(dx):
 def test_unbroadcast_to_an_incompatible_shape_is_a_shape_error(shape, dx_shape):
     with pytest.raises(TangentShapeError, match=r"cannot sum a tangent of shape"):
         unbroadcast(shape, np.ones(dx_shape))
+
+
+def test_ufuncs_have_no_tangent_space():
+    assert ProjectTo(np.sin)(1.0) == NoTangent()

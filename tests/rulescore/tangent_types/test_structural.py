@@ -340,3 +340,29 @@ def test_adding_to_an_array_field_does_not_mutate_the_array():
 def test_adding_to_a_primal_of_another_type_is_a_type_error():
     with pytest.raises(TypeError, match="unsupported operand"):
         FrozenPoint(1.0, 2.0) + Tangent[Point](x=1.0)
+
+
+def test_scaling_and_negating_container_fields_acts_on_the_leaves():
+    @dataclasses.dataclass
+    class Holder:
+        pair: tuple
+        table: dict
+
+    t = Tangent[Holder](pair=(1.0, 2.0), table={"k": [3.0]})
+    assert 2 * t == Tangent[Holder](pair=(2.0, 4.0), table={"k": [6.0]})
+    assert t * 2 == 2 * t
+    assert -t == Tangent[Holder](pair=(-1.0, -2.0), table={"k": [-3.0]})
+    assert t - t == Tangent[Holder](pair=(0.0, 0.0), table={"k": [0.0]})
+    assert t / 2 == Tangent[Holder](pair=(0.5, 1.0), table={"k": [1.5]})
+
+
+def test_structural_tangents_pickle():
+    import pickle
+
+    t = Tangent[PicklablePoint](x=1.0)
+    assert pickle.loads(pickle.dumps(t)) == t
+
+
+@dataclasses.dataclass(frozen=True)
+class PicklablePoint:
+    x: float

@@ -231,3 +231,11 @@ def test_inplaceable_arithmetic_unthunks():
     t, _, added = make_inplaceable(np.array([1.0, 2.0]))
     np.testing.assert_array_equal(np.ones(2) + t, [2.0, 3.0])
     assert added == []
+
+
+def test_a_thunk_that_unthunks_itself_fails_instead_of_hanging():
+    holder = []
+    thunk = Thunk(lambda: unthunk(holder[0]) + 1)
+    holder.append(thunk)
+    with pytest.raises(RecursionError):
+        unthunk(thunk)

@@ -8,6 +8,7 @@ primal's shape (broadcast dimensions summed away), a field-by-field `Tangent` fo
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ _NO_TANGENT_TYPES: tuple[type, ...] = (
     types.BuiltinFunctionType,
     types.MethodType,
     types.ModuleType,
+    enum.Enum,
 )
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import enum
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +37,7 @@ from rulescore import (
     backing,
     unthunk,
 )
+from rulescore._projection import has_tangent_space, object_fields
 from rulescore._tangent_types.structural import tangent_type
 
 __all__ = ["flatten", "flatten_tangent", "unflatten_tangent", "working_eps"]
@@ -46,24 +45,6 @@ __all__ = ["flatten", "flatten_tangent", "unflatten_tangent", "working_eps"]
 Vector = npt.NDArray[np.float64]
 Unflatten = Callable[[Vector], Any]
 
-_CONSTANT_TYPES: tuple[type, ...] = (
-    bool,
-    str,
-    bytes,
-    type(None),
-    range,
-    slice,
-    type(Ellipsis),
-    type,
-    enum.Enum,
-    types.FunctionType,
-    types.BuiltinFunctionType,
-    types.MethodType,
-    types.ModuleType,
-    np.ufunc,
-    AbstractTangent,
-)
-_LEAF_TYPES: tuple[type, ...] = (*_CONSTANT_TYPES, int, float, complex, np.ndarray, np.generic)
 _EMPTY: Vector = np.zeros(0)
 
 
@@ -239,18 +220,13 @@ def _unflatten_tangent(x: Any, v: Vector, start: int) -> tuple[Any, int]:
 
 def _children(x: Any) -> dict[Any, Any] | None:
     """The parts of a container or object by key (index, dict key, field name); None for a leaf."""
-    if isinstance(x, _LEAF_TYPES):
-        return None
-    if _is_namedtuple(x):
-        return dict(zip(type(x)._fields, x, strict=True))
+    fields = object_fields(x)  # the same notion of "object" as ProjectTo's
+    if fields is not None:
+        return fields
     if isinstance(x, (tuple, list)):
         return dict(enumerate(x))
     if isinstance(x, dict):
         return dict(x)
-    if dataclasses.is_dataclass(x):
-        return {field.name: getattr(x, field.name) for field in dataclasses.fields(x)}
-    if hasattr(x, "__dict__"):
-        return dict(vars(x))
     return None
 
 
@@ -299,13 +275,11 @@ def _tangent_children(x: Any, children: dict[Any, Any], dx: Any) -> dict[Any, An
 
 def _leaf_kind(x: Any) -> str:
     """'real', 'complex' or 'constant': how a leaf (not a container or object) is flattened."""
-    if isinstance(x, (np.ndarray, np.generic)):
-        return {"f": "real", "c": "complex"}.get(x.dtype.kind, "constant")
-    if isinstance(x, _CONSTANT_TYPES):
+    if not has_tangent_space(x):
         return "constant"
-    if isinstance(x, (int, float)):
-        return "real"
-    return "complex" if isinstance(x, complex) else "constant"
+    if isinstance(x, (np.ndarray, np.generic)):
+        return "complex" if x.dtype.kind == "c" else "real"
+    return "complex" if isinstance(x, complex) else "real"
 
 
 def _to_floats(x: Any, kind: str) -> Vector:

@@ -1,5 +1,25 @@
 """Rules for NumPy, one module per topic."""
 
-from rules.numpy import reductions, ufuncs
+from rules.numpy import (
+    calculus,
+    construction,
+    indexing,
+    linalg,
+    products,
+    reductions,
+    shapes,
+    sorting,
+    ufuncs,
+)
 
-__all__ = ["reductions", "ufuncs"]
+__all__ = [
+    "calculus",
+    "construction",
+    "indexing",
+    "linalg",
+    "products",
+    "reductions",
+    "shapes",
+    "sorting",
+    "ufuncs",
+]

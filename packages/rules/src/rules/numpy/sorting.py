@@ -1,0 +1,1 @@
+"""Rules for NumPy sorting (being written)."""

@@ -2,6 +2,7 @@
 
     python3 dev.py demo    # the main job: a short demo of computing derivatives with rules
     python3 dev.py test    # every check CI runs: ruff, mypy, the import contract, pytest
+    python3 dev.py docs    # regenerate docs/api/ from the docstrings (a test checks it)
 
 Both create `.venv/` on first use and (re)install the three workspace packages editable,
 with the dev tools of `[dependency-groups] dev` in pyproject.toml, whenever a pyproject.toml
@@ -73,6 +74,10 @@ def demo(python: Path, args: list[str]) -> None:
     run([python, ROOT / "examples" / "demo.py", *args])
 
 
+def docs(python: Path, args: list[str]) -> None:
+    run([python, ROOT / "docs" / "api" / "generate.py", *args])
+
+
 def test(python: Path, args: list[str]) -> None:
     bin_dir = python.parent
     print("== ruff", flush=True)
@@ -85,7 +90,7 @@ def test(python: Path, args: list[str]) -> None:
     run([python, "-m", "pytest", *args])
 
 
-COMMANDS = {"demo": demo, "test": test}
+COMMANDS = {"demo": demo, "docs": docs, "test": test}
 
 
 def main() -> None:

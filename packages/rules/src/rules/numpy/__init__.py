@@ -3,6 +3,7 @@
 from rules.numpy import (
     calculus,
     construction,
+    fft,
     indexing,
     linalg,
     products,
@@ -15,6 +16,7 @@ from rules.numpy import (
 __all__ = [
     "calculus",
     "construction",
+    "fft",
     "indexing",
     "linalg",
     "products",

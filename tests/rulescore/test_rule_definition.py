@@ -371,3 +371,25 @@ def test_ignore_derivatives_is_registered_as_a_rule():
     assert rrule.has_rule(ignore_derivatives)
     assert frule.has_rule(ignore_derivatives)
     assert rrule.rules_for(ignore_derivatives)[0].kind == "rule"
+
+
+def test_alias_rules_follow_the_target_including_later_rules():
+    import math
+
+    from rulescore import alias_rules, frule, rrule, scalar_rule
+    from rulescore.testing import test_frule, test_rrule
+
+    def target(x):
+        return math.sin(x)
+
+    def alias(x):
+        return math.sin(x)
+
+    alias_rules(alias, target)
+    with pytest.raises(NotImplementedError, match="target"):
+        rrule(alias, 1.0)
+    scalar_rule(target, lambda x, y: math.cos(x))
+    test_rrule(alias, 0.4)
+    test_frule(alias, 0.4)
+    assert "test_rule_definition.py:" in rrule.rules_for(alias)[0].defined_at
+    assert frule.has_rule(alias)

@@ -10,7 +10,7 @@ The contents, in dependency order (each name is documented where it is defined):
 - rules: `rrule`, `frule` (registries), `RuleInfo`;
 - configuration: `RuleConfig`, `HasReverseMode`, `HasForwardMode`, `rrule_via_ad`,
   `frule_via_ad`;
-- rule definition: `scalar_rule`, `non_differentiable`, `ignore_derivatives`.
+- rule definition: `scalar_rule`, `non_differentiable`, `alias_rules`, `ignore_derivatives`.
 
 The test harness lives in `rulescore.testing` (needs NumPy).
 """
@@ -33,7 +33,12 @@ from rulescore._errors import (
     UnsupportedConstructError,
 )
 from rulescore._projection import ProjectTo, unbroadcast
-from rulescore._rule_definition import ignore_derivatives, non_differentiable, scalar_rule
+from rulescore._rule_definition import (
+    alias_rules,
+    ignore_derivatives,
+    non_differentiable,
+    scalar_rule,
+)
 from rulescore._rules import RuleInfo, frule, rrule
 from rulescore._tangent_types import (
     AbstractTangent,
@@ -71,6 +76,7 @@ __all__ = [
     "UnsupportedConstructError",
     "ZeroTangent",
     "accumulate",
+    "alias_rules",
     "add_tangents",
     "add_to_primal",
     "backing",

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from rulescore._errors import MissingRuleError
 from rulescore._projection import ProjectTo
 from rulescore._rules import RuleInfo, _caller_location, _normalize, frule, rrule
 from rulescore._tangent_types import AbstractZero, NoTangent, ZeroTangent, unthunk
 
-__all__ = ["ignore_derivatives", "non_differentiable", "scalar_rule"]
+__all__ = ["alias_rules", "ignore_derivatives", "non_differentiable", "scalar_rule"]
 
 T = TypeVar("T")
 Partial = Callable[..., Any] | None
@@ -96,6 +97,42 @@ def non_differentiable(*functions: Callable[..., Any], types: tuple[Any, ...] = 
     signature = _normalize(types)
     for f in functions:
         _register_non_differentiable(f, signature, location)
+
+
+def alias_rules(alias: Callable[..., Any], target: Callable[..., Any]) -> None:
+    """`alias_rules(alias, target)`: `alias(*args, **kw)` is differentiated as `target(*args, **kw)`.
+
+    For two callables that compute the same function with the same arguments, such as a
+    method descriptor and its function (`np.ndarray.sum(x, axis=0)` and `np.sum(x, axis=0)`).
+    The alias's rrule and frule look up `target`'s rules at call time, so they follow rules
+    registered for `target` later; where none applies, neither does the alias's.
+
+    >>> import math
+    >>> def sine(x):
+    ...     return math.sin(x)
+    >>> scalar_rule(sine, lambda x, y: math.cos(x))
+    >>> def also_sine(x):
+    ...     return math.sin(x)
+    >>> alias_rules(also_sine, sine)
+    >>> rrule(also_sine, 0.0)[1](1.0)
+    (NoTangent(), 1.0)
+    """
+    location = _caller_location(depth=2)
+
+    def alias_rrule(*args: Any, **kwargs: Any) -> Any:
+        result = rrule(target, *args, **kwargs)
+        if result is None:
+            raise MissingRuleError.for_callable(target)
+        return result
+
+    def alias_frule(tangents: tuple[Any, ...], *args: Any, **kwargs: Any) -> Any:
+        result = frule(tangents, target, *args, **kwargs)
+        if result is None:
+            raise MissingRuleError.for_callable(target)
+        return result
+
+    rrule.add(RuleInfo(alias, (), alias_rrule, "rule", None, location))
+    frule.add(RuleInfo(alias, (), alias_frule, "rule", None, location))
 
 
 def _register_non_differentiable(f: Callable[..., Any], signature: Any, location: str) -> None:

@@ -100,7 +100,7 @@ def non_differentiable(*functions: Callable[..., Any], types: tuple[Any, ...] = 
 
 
 def alias_rules(alias: Callable[..., Any], target: Callable[..., Any]) -> None:
-    """`alias_rules(alias, target)`: `alias(*args, **kw)` is differentiated as `target(*args, **kw)`.
+    """`alias_rules(alias, target)`: differentiate `alias(*args)` as `target(*args)`.
 
     For two callables that compute the same function with the same arguments, such as a
     method descriptor and its function (`np.ndarray.sum(x, axis=0)` and `np.sum(x, axis=0)`).

@@ -7,7 +7,7 @@ The contents, in dependency order (each name is documented where it is defined):
   `InplaceableThunk`, `unthunk`, `backing`, `not_implemented`;
 - tangent arithmetic: `add_tangents`, `add_to_primal`, `accumulate`;
 - projection: `ProjectTo`, `unbroadcast`;
-- rules: `rrule`, `frule` (registries), `RuleInfo`;
+- rules: `rrule`, `frule` (registries), `RuleInfo`, `lazy_rules`;
 - configuration: `RuleConfig`, `HasReverseMode`, `HasForwardMode`, `rrule_via_ad`,
   `frule_via_ad`;
 - rule definition: `scalar_rule`, `non_differentiable`, `alias_rules`, `ignore_derivatives`.
@@ -39,7 +39,7 @@ from rulescore._rule_definition import (
     non_differentiable,
     scalar_rule,
 )
-from rulescore._rules import RuleInfo, frule, rrule
+from rulescore._rules import RuleInfo, frule, lazy_rules, rrule
 from rulescore._tangent_types import (
     AbstractTangent,
     AbstractZero,
@@ -83,6 +83,7 @@ __all__ = [
     "frule",
     "frule_via_ad",
     "ignore_derivatives",
+    "lazy_rules",
     "non_differentiable",
     "not_implemented",
     "rrule",

@@ -8,6 +8,7 @@ twin and returns `(y, dy)` or `None`. Either may be given a `RuleConfig` first.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 import types
@@ -18,7 +19,15 @@ from typing import Any, Literal, TypeVar
 from rulescore._config import RuleConfig
 from rulescore._errors import AmbiguousRuleError, qualified_name
 
-__all__ = ["ForwardRules", "ReverseRules", "RuleInfo", "RuleTable", "frule", "rrule"]
+__all__ = [
+    "ForwardRules",
+    "ReverseRules",
+    "RuleInfo",
+    "RuleTable",
+    "frule",
+    "lazy_rules",
+    "rrule",
+]
 
 RuleKind = Literal["rule", "opt_out", "non_differentiable"]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -128,7 +137,7 @@ class RuleTable:
         except TypeError:  # unhashable callables carry no rules
             return None
         if not rules:
-            return None
+            return self.lookup(f, args, config) if _load_pending() else None
         width = max(len(r.types) for r in rules)
         key = (f, type(config), min(len(args), width), *map(type, args[:width]))
         try:
@@ -142,12 +151,14 @@ class RuleTable:
 
     def functions(self) -> frozenset[Any]:
         """Every function that has at least one rule (opt-outs excluded)."""
+        _load_pending()
         return frozenset(
             f for f, rules in self._rules.items() if any(r.kind != "opt_out" for r in rules)
         )
 
     def rules_for(self, f: Any) -> tuple[RuleInfo, ...]:
         """The rules registered for `f`, in registration order (each knows `defined_at`)."""
+        _load_pending()
         try:
             return tuple(self._rules.get(f, ()))
         except TypeError:
@@ -245,6 +256,39 @@ class ForwardRules(RuleTable):
 
 rrule = ReverseRules("rrule")
 frule = ForwardRules("frule")
+
+_PENDING: dict[str, list[str]] = {}
+_PENDING_LOCK = threading.Lock()
+
+
+def lazy_rules(module: str, loader: str) -> None:
+    """`lazy_rules(module, loader)`: import `loader` (which registers rules) once `module` is.
+
+    A rule package covering a library that is slow to import (SciPy's subpackages) announces
+    its rules this way instead of importing the library: the next rule lookup after `module`
+    appears in `sys.modules` imports `loader` first. A function of `module` cannot reach a
+    lookup before `module` is imported, so no rule is ever missed.
+
+    >>> import sys
+    >>> lazy_rules("a_library_nobody_imports", "its_rules")
+    >>> "its_rules" in sys.modules  # not imported while the library is not
+    False
+    """
+    with _PENDING_LOCK:
+        _PENDING.setdefault(module, []).append(loader)
+    _load_pending()
+
+
+def _load_pending() -> bool:
+    """Import the loaders whose module has been imported; whether any was."""
+    if not _PENDING:
+        return False
+    with _PENDING_LOCK:
+        ready = [module for module in _PENDING if module in sys.modules]
+        loaders = [loader for module in ready for loader in _PENDING.pop(module)]
+    for loader in loaders:
+        importlib.import_module(loader)
+    return bool(loaders)
 
 
 def _split_config(args: tuple[Any, ...]) -> tuple[RuleConfig, tuple[Any, ...]]:

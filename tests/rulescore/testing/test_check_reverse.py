@@ -405,3 +405,18 @@ def test_second_order_checks_the_pullback_through_the_config(rng):
 
 def test_harness_functions_are_not_collected():
     assert test_rrule.__test__ is False
+
+
+def test_containers_without_tangent_space_accept_containers_of_no_tangents():
+    def count(items, label):
+        return float(len(items)) + 0.0 * len(label)
+
+    @rrule.register(count)
+    def _(items, label):
+        def count_pullback(dy):
+            return NoTangent(), ProjectTo(items)(list(items)), (NoTangent(),) * len(label)
+
+        return count(items, label), count_pullback
+
+    test_rrule(count, [], ("a", "b"))
+    test_rrule(count, ["x"], ())

@@ -66,3 +66,11 @@ def test_disagreeing_modes_are_caught_even_if_fd_tolerances_are_loose():
 
     with pytest.raises(RuleTestFailure):
         test_scalar(f, 0.2, rtol=0.1, atol=0.1)
+
+
+def test_zero_derivatives_in_both_modes_pass():
+    def step(x):
+        return float(math.floor(x))
+
+    scalar_rule(step, lambda x, y: 0.0)
+    test_scalar(step, 2.5)

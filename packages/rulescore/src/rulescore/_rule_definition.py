@@ -28,17 +28,19 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
     broadcasting array calls. Both rules record the caller's file and line.
 
     >>> import math
+    >>> def angle(y, x):
+    ...     return math.atan2(y, x)
     >>> scalar_rule(
-    ...     math.atan2,
+    ...     angle,
     ...     lambda y, x, z: x / (x**2 + y**2),
     ...     lambda y, x, z: -y / (x**2 + y**2),
     ... )
-    >>> z, back = rrule(math.atan2, 1.0, 1.0)
+    >>> z, back = rrule(angle, 1.0, 1.0)
     >>> back(1.0)
     (NoTangent(), 0.5, -0.5)
-    >>> frule((NoTangent(), 1.0, 0.0), math.atan2, 1.0, 1.0)
+    >>> frule((NoTangent(), 1.0, 0.0), angle, 1.0, 1.0)
     (0.7853981633974483, 0.5)
-    >>> rrule.rules_for(math.atan2)[-1].defined_at.endswith(":1")
+    >>> rrule.rules_for(angle)[-1].defined_at.endswith(":1")
     True
 
     See also: `rrule.register`, `non_differentiable`.

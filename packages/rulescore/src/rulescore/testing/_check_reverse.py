@@ -259,7 +259,7 @@ def _check_cotangent(
 ) -> None:
     value = unthunk(cotangent)
     if isinstance(rand_tangent(item.primal, rng), NoTangent):
-        if not isinstance(value, NoTangent):
+        if not _no_tangent_anywhere(value):
             raise RuleTestFailure(
                 f"{what}: the argument has no tangent space, so the cotangent "
                 f"must be NoTangent(), got {value!r:.80}"
@@ -284,6 +284,16 @@ def _check_cotangent(
         tol,
         fd.error,
     )
+
+
+def _no_tangent_anywhere(value: Any) -> bool:
+    """`NoTangent()`, or a container (maybe empty) holding only `NoTangent()`s."""
+    value = unthunk(value)
+    if isinstance(value, (tuple, list)):
+        return all(_no_tangent_anywhere(v) for v in value)
+    if isinstance(value, dict):
+        return all(_no_tangent_anywhere(v) for v in value.values())
+    return isinstance(value, NoTangent)
 
 
 def _check_add_fn(

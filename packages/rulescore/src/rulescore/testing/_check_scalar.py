@@ -11,7 +11,8 @@ from rulescore._errors import qualified_name
 from rulescore.testing._arguments import with_tangent
 from rulescore.testing._check_forward import test_frule
 from rulescore.testing._check_reverse import test_rrule
-from rulescore.testing._comparison import assert_close, default_tolerances
+from rulescore.testing._comparison import assert_close, deep_unthunk, default_tolerances
+from rulescore.testing._flatten import flatten_tangent
 from rulescore.testing._finite_differences import FiniteDifferenceMethod
 
 __all__ = ["test_scalar"]
@@ -62,7 +63,7 @@ def test_scalar(
     tol = default_tolerances([x, y], None, None)
     assert_close(
         f"test_scalar({qualified_name(f)}): the frule's and rrule's derivatives differ",
-        np.atleast_1d(np.asarray(reverse, dtype=float)),
-        np.atleast_1d(np.asarray(forward, dtype=float)),
+        flatten_tangent(x, deep_unthunk(reverse)),
+        flatten_tangent(y, deep_unthunk(forward)),
         tol,
     )

@@ -12,8 +12,8 @@ from rulescore.testing._arguments import with_tangent
 from rulescore.testing._check_forward import test_frule
 from rulescore.testing._check_reverse import test_rrule
 from rulescore.testing._comparison import assert_close, deep_unthunk, default_tolerances
-from rulescore.testing._flatten import flatten_tangent
 from rulescore.testing._finite_differences import FiniteDifferenceMethod
+from rulescore.testing._flatten import flatten_tangent
 
 __all__ = ["test_scalar"]
 

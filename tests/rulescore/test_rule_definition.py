@@ -393,3 +393,18 @@ def test_alias_rules_follow_the_target_including_later_rules():
     test_frule(alias, 0.4)
     assert "test_rule_definition.py:" in rrule.rules_for(alias)[0].defined_at
     assert frule.has_rule(alias)
+
+
+def test_scalar_rule_frule_broadcasts_a_narrower_tangent():
+    import numpy as np
+
+    from rulescore import NoTangent, ZeroTangent, frule, rrule, scalar_rule
+
+    def plus(a, b):
+        return a + b
+
+    scalar_rule(plus, lambda a, b, y: 1, lambda a, b, y: 1)
+    _, dy = frule((NoTangent(), np.ones((2, 1)), ZeroTangent()), plus, np.ones((2, 1)), np.ones(3))
+    assert dy.shape == (2, 3)
+    with pytest.raises(TypeError, match="out="):
+        rrule(plus, np.ones(2), np.ones(2), out=np.zeros(2))

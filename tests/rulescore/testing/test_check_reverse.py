@@ -420,3 +420,13 @@ def test_containers_without_tangent_space_accept_containers_of_no_tangents():
 
     test_rrule(count, [], ("a", "b"))
     test_rrule(count, ["x"], ())
+
+
+def test_non_differentiable_function_of_floats_passes():
+    from rulescore import non_differentiable
+
+    def greater(a, b):
+        return a > b
+
+    non_differentiable(greater)
+    test_rrule(greater, np.array([1.0, 3.0]), np.array([2.0, 0.5]))

@@ -81,3 +81,11 @@ def test_snapshot_accepts_nan_unchanged():
 def test_deep_unthunk():
     value = deep_unthunk(Thunk(lambda: (Thunk(lambda: 1.0), {"k": Thunk(lambda: 2.0)})))
     assert value == (1.0, {"k": 2.0})
+
+
+def test_the_same_nan_or_infinity_on_both_sides_agrees():
+    tol = Tolerances(1e-9, 1e-9)
+    assert_close("same", np.array([np.nan, np.inf, 1.0]), np.array([np.nan, np.inf, 1.0]), tol)
+    assert_same_primal("primal", np.array([np.nan, 2.0]), np.array([np.nan, 2.0]), tol)
+    with pytest.raises(RuleTestFailure):
+        assert_close("opposite", np.array([np.inf]), np.array([-np.inf]), tol)

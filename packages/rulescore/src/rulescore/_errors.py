@@ -113,10 +113,16 @@ def qualified_name(f: object) -> str:
     >>> import math, operator
     >>> qualified_name(math.sin), qualified_name(operator.add), qualified_name(len)
     ('math.sin', 'operator.add', 'len')
+    >>> import numpy as np
+    >>> qualified_name(np.add.reduce)
+    'numpy.add.reduce'
     """
     name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None)
     if name is None:
         return repr(f)
+    owner = getattr(f, "__self__", None)
+    if type(f).__name__ == "builtin_function_or_method" and type(owner).__name__ == "ufunc":
+        return f"{qualified_name(owner)}.{getattr(f, '__name__', name)}"  # not ufunc.reduce
     module = getattr(f, "__module__", None)
     if module is None and type(f).__name__ == "ufunc":
         module = "numpy"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from rulescore._arrays import is_array, numpy
 from rulescore._errors import MissingRuleError
 from rulescore._projection import ProjectTo
 from rulescore._rules import RuleInfo, _caller_location, _normalize, frule, rrule
@@ -51,6 +52,7 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
 
     def scalar_rrule(*args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
         padded = _padded(partials, args, name)  # here, not first in the pullback
+        _refuse_out(name, kwargs)
         y = f(*args, **kwargs)
 
         def scalar_pullback(dy: Any) -> tuple[Any, ...]:
@@ -67,12 +69,16 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
         return y, scalar_pullback
 
     def scalar_frule(tangents: tuple[Any, ...], *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        _refuse_out(name, kwargs)
         y = f(*args, **kwargs)
         dy: Any = ZeroTangent()
         for p, dx in zip(_padded(partials, args, name), tangents[1:], strict=True):
             dx = unthunk(dx)
             if p is not None and not isinstance(dx, AbstractZero):
                 dy = dy + p(*args, y) * dx
+        if is_array(y) and not isinstance(dy, AbstractZero) and _shape_of(dy) != y.shape:
+            # A tangent of a broadcast argument (with a constant partial) covers less than y.
+            dy = numpy().broadcast_to(dy, y.shape).copy()
         return y, ProjectTo(y)(dy)
 
     rrule.add(RuleInfo(f, signature, scalar_rrule, "rule", None, location))
@@ -189,6 +195,18 @@ def _padded(partials: tuple[Partial, ...], args: tuple[Any, ...], name: str) -> 
             f"{len(args)} arguments"
         )
     return partials
+
+
+def _refuse_out(name: str, kwargs: dict[str, Any]) -> None:
+    if kwargs.get("out") is not None:
+        raise TypeError(
+            f"differentiating {name} with out= (writing into an array) is not supported: "
+            "assign the result instead"
+        )
+
+
+def _shape_of(dy: Any) -> tuple[int, ...]:
+    return tuple(getattr(dy, "shape", ()))
 
 
 def _conj(z: Any) -> Any:

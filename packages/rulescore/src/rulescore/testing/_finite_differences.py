@@ -196,8 +196,9 @@ def jvp(
     `value` is the tangent of `y = f(*primals)` in direction `tangents` (one per primal,
     zeros allowed), structured as `unflatten_tangent(y, ...)`; `error` bounds its entries'
     error. `f` is called on rebuilt copies of the primals, whose dtypes are kept. `eps`
-    defaults to `working_eps(primals)`. The input rounding is counted as for an elementwise
-    `f`; a function whose partials cancel along the tangent may get a looser bound.
+    defaults to the `working_eps` of the primals or of the output, whichever is larger. The
+    input rounding is counted as for an elementwise `f`; a function whose partials cancel
+    along the tangent may get a looser bound.
 
     >>> import numpy as np
     >>> result = jvp(np.multiply, (2.0, np.array([1.0, 3.0])), (1.0, np.zeros(2)))
@@ -210,8 +211,9 @@ def jvp(
     primals = tuple(primals)
     x, unflatten = flatten(primals)
     dx = flatten_tangent(primals, tuple(tangents))
-    eps = working_eps(primals) if eps is None else eps
     y = f(*unflatten(x))
+    # The least precise of inputs and output limits the differences.
+    eps = max(working_eps(primals), working_eps(y)) if eps is None else eps
     size = float(np.max(np.abs(dx), initial=0.0))
     if size == 0.0:
         return Result(unflatten_tangent(y, np.zeros_like(flatten(y)[0])), 0.0)
@@ -315,8 +317,8 @@ def _jacobian(
     """`y = f(*primals)`, the Jacobian of the flattened `f` and its error bound."""
     method = method or _DEFAULT_METHOD
     x, unflatten = flatten(primals)
-    eps = working_eps(primals) if eps is None else eps
     y = f(*unflatten(x))
+    eps = max(working_eps(primals), working_eps(y)) if eps is None else eps
     columns = np.empty((flatten(y)[0].size, x.size))
     column_errors = np.empty_like(columns)
     for j in range(x.size):

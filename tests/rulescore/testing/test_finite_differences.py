@@ -227,3 +227,12 @@ def test_error_bound_of_vjp_covers_the_error() -> None:
     for f, df in SMOOTH.values():
         result = vjp(f, dy, (x,))
         assert np.max(np.abs(result.value[0] - df(x) * dy)) <= result.error < 1e-8
+
+
+def test_nan_inputs_leave_the_error_bound_finite() -> None:
+    x = np.array([1.0, np.nan, 2.0])
+    result = vjp(np.nansum, 1.0, (x,))
+    assert np.isfinite(result.error)
+    np.testing.assert_allclose(result.value[0], [1.0, 0.0, 1.0], atol=1e-9)
+    forward = jvp(np.nansum, (x,), (np.ones(3),))
+    assert np.isfinite(forward.error)

@@ -6,7 +6,7 @@ The contents, in dependency order (each name is documented where it is defined):
 - tangent types: `NoTangent`, `ZeroTangent`, `NotImplementedTangent`, `Tangent[T]`, `Thunk`,
   `InplaceableThunk`, `unthunk`, `backing`, `not_implemented`;
 - tangent arithmetic: `add_tangents`, `add_to_primal`, `accumulate`;
-- projection: `ProjectTo`, `unbroadcast`;
+- projection: `ProjectTo`, `unbroadcast`, `has_tangent_space`;
 - rules: `rrule`, `frule` (registries), `RuleInfo`, `lazy_rules`;
 - configuration: `RuleConfig`, `HasReverseMode`, `HasForwardMode`, `rrule_via_ad`,
   `frule_via_ad`;
@@ -32,7 +32,7 @@ from rulescore._errors import (
     TangentTypeError,
     UnsupportedConstructError,
 )
-from rulescore._projection import ProjectTo, unbroadcast
+from rulescore._projection import ProjectTo, has_tangent_space, unbroadcast
 from rulescore._rule_definition import (
     alias_rules,
     ignore_derivatives,
@@ -82,6 +82,7 @@ __all__ = [
     "backing",
     "frule",
     "frule_via_ad",
+    "has_tangent_space",
     "ignore_derivatives",
     "lazy_rules",
     "non_differentiable",

@@ -25,7 +25,7 @@ from rulescore._tangent_types import (
 )
 from rulescore._tangent_types.structural import tangent_type
 
-__all__ = ["ProjectTo", "unbroadcast"]
+__all__ = ["ProjectTo", "has_tangent_space", "unbroadcast"]
 
 _NO_TANGENT_TYPES: tuple[type, ...] = (
     bool,
@@ -281,7 +281,16 @@ def object_fields(x: Any) -> dict[str, Any] | None:
 
 
 def has_tangent_space(x: Any) -> bool:
-    """Whether `x` has tangents at all (`ProjectTo(x)` does not always give `NoTangent`)."""
+    """`has_tangent_space(x)`: whether `x` has tangents at all.
+
+    False where `ProjectTo(x)` gives `NoTangent()` whatever the tangent: bool, str, None,
+    functions, NumPy integer and bool arrays. A rule returns `NoTangent()` for such an
+    argument and `ZeroTangent()` (or zeros) for others whose derivative is zero.
+
+    >>> import numpy as np
+    >>> has_tangent_space(1.5), has_tangent_space(np.arange(3)), has_tangent_space("s")
+    (True, False, False)
+    """
     return not isinstance(_projector_for(x), _NoTangentProjector)
 
 

@@ -220,7 +220,9 @@ def jvp(
     # A unit-size direction keeps the step choice independent of the tangent's magnitude.
     direction = dx / size
     moved = direction != 0
-    input_scale = float(np.max(np.abs(x[moved]) / np.abs(direction[moved])))
+    ratios = np.abs(x[moved]) / np.abs(direction[moved])
+    # A nan or infinite input entry says nothing about the step: leave it out of the scale.
+    input_scale = float(np.max(ratios, where=np.isfinite(ratios), initial=0.0))
 
     def along(t: float) -> Vector:
         return flatten(f(*unflatten(x + t * direction)))[0]
@@ -328,7 +330,8 @@ def _jacobian(
             moved[j] += t
             return flatten(f(*unflatten(moved)))[0]
 
-        estimate = method(along_entry, 0.0, eps=eps, input_scale=abs(float(x[j])))
+        scale = abs(float(x[j])) if np.isfinite(x[j]) else 0.0
+        estimate = method(along_entry, 0.0, eps=eps, input_scale=scale)
         columns[:, j], column_errors[:, j] = estimate.value, estimate.error
     return y, columns, column_errors
 

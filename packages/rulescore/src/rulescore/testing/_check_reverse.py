@@ -31,6 +31,7 @@ from rulescore.testing._comparison import (
     assert_same_primal,
     deep_unthunk,
     default_tolerances,
+    no_tangent_anywhere,
     snapshot,
 )
 from rulescore.testing._finite_differences import FiniteDifferenceMethod, vjp
@@ -266,7 +267,7 @@ def _check_cotangent(
 ) -> None:
     value = unthunk(cotangent)
     if isinstance(rand_tangent(item.primal, rng), NoTangent):
-        if not _no_tangent_anywhere(value):
+        if not no_tangent_anywhere(value):
             raise RuleTestFailure(
                 f"{what}: the argument has no tangent space, so the cotangent "
                 f"must be NoTangent(), got {value!r:.80}"
@@ -291,16 +292,6 @@ def _check_cotangent(
         tol,
         fd.error,
     )
-
-
-def _no_tangent_anywhere(value: Any) -> bool:
-    """`NoTangent()`, or a container (maybe empty) holding only `NoTangent()`s."""
-    value = unthunk(value)
-    if isinstance(value, (tuple, list)):
-        return all(_no_tangent_anywhere(v) for v in value)
-    if isinstance(value, dict):
-        return all(_no_tangent_anywhere(v) for v in value.values())
-    return isinstance(value, NoTangent)
 
 
 def _check_add_fn(

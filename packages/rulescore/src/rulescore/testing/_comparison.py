@@ -11,6 +11,7 @@ import numpy as np
 from rulescore import (
     AbstractZero,
     DifferentiationError,
+    NoTangent,
     NotImplementedTangent,
     ProjectTo,
     Tangent,
@@ -27,6 +28,7 @@ __all__ = [
     "assert_same_primal",
     "deep_unthunk",
     "default_tolerances",
+    "no_tangent_anywhere",
     "snapshot",
 ]
 
@@ -127,7 +129,10 @@ def assert_projected(what: str, primal: Any, tangent: Any) -> None:
             assert_projected(f"{what}, field {name!r}", fields[name], value)
         return
     if isinstance(primal, (tuple, list, dict)):
-        if type(tangent) is not type(primal) or len(tangent) != len(primal):
+        # A dict tangent may leave keys out (they are zero); a sequence has every entry.
+        sized = isinstance(tangent, dict) and isinstance(primal, dict)
+        sized = sized and tangent.keys() <= primal.keys()
+        if type(tangent) is not type(primal) or not (sized or len(tangent) == len(primal)):
             raise RuleTestFailure(
                 f"{what}: expected a {type(primal).__name__} of {len(primal)} tangents, "
                 f"got {_kind(tangent)}"
@@ -149,6 +154,16 @@ def assert_projected(what: str, primal: Any, tangent: Any) -> None:
             f"{what}: the tangent of {_kind(primal)} must be {_kind(projected)}, got "
             f"{_kind(tangent)}; project it with ProjectTo(x)(dx)"
         )
+
+
+def no_tangent_anywhere(value: Any) -> bool:
+    """`NoTangent()`, or a container (maybe empty) holding only `NoTangent()`s."""
+    value = unthunk(value)
+    if isinstance(value, (tuple, list)):
+        return all(no_tangent_anywhere(v) for v in value)
+    if isinstance(value, dict):
+        return all(no_tangent_anywhere(v) for v in value.values())
+    return isinstance(value, NoTangent)
 
 
 def deep_unthunk(x: Any) -> Any:

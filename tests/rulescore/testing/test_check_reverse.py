@@ -430,3 +430,35 @@ def test_non_differentiable_function_of_floats_passes():
 
     non_differentiable(greater)
     test_rrule(greater, np.array([1.0, 3.0]), np.array([2.0, 0.5]))
+
+
+def hermitian(a):
+    return (a + np.conj(np.swapaxes(a, -1, -2))) / 2
+
+
+def test_on_subspace_compares_symmetrized_cotangents(rng):
+    from rulescore.testing import on_subspace
+
+    def lower_sum(a):
+        return np.sum(np.tril(a) ** 2)
+
+    def make_rule(symmetrize):
+        def f(a):
+            return lower_sum(a)
+
+        @rrule.register(f)
+        def _(a):
+            def f_pullback(dy):
+                g = 2 * np.tril(a) * unthunk(dy)
+                return NoTangent(), hermitian(g) if symmetrize else g.T
+
+            return f(a), f_pullback
+
+        return f
+
+    a = hermitian(rng.standard_normal((3, 3)))
+    test_rrule(make_rule(True), on_subspace(a, hermitian), rng=rng)
+    with pytest.raises(RuleTestFailure):
+        test_rrule(make_rule(True), a, rng=rng)  # finite differences see one triangle
+    with pytest.raises(RuleTestFailure):
+        test_rrule(make_rule(False), on_subspace(a, hermitian), rng=rng)

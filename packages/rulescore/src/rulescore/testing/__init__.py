@@ -1,7 +1,7 @@
 """rulescore.testing: the rule test harness, checked against finite differences (needs NumPy).
 
 - checks: `test_rrule`, `test_frule`, `test_scalar` (failures raise `RuleTestFailure`);
-- arguments: `with_tangent`, `constant`, `rand_tangent`;
+- arguments: `with_tangent`, `constant`, `on_subspace`, `rand_tangent`;
 - finite differences: `central_fdm`, `FiniteDifferenceMethod`, `jvp`, `vjp`, `grad`,
   `jacobian`, and the flattening they use: `flatten`, `flatten_tangent`, `unflatten_tangent`;
 - `FiniteDifferenceConfig`, a `RuleConfig` for rules that call back into AD.
@@ -10,7 +10,7 @@ The `test_*` functions carry `__test__ = False`, so importing them into a test m
 not make pytest collect them.
 """
 
-from rulescore.testing._arguments import PrimalAndTangent, constant, with_tangent
+from rulescore.testing._arguments import PrimalAndTangent, constant, on_subspace, with_tangent
 from rulescore.testing._check_forward import test_frule
 from rulescore.testing._check_reverse import test_rrule
 from rulescore.testing._check_scalar import test_scalar
@@ -43,6 +43,7 @@ __all__ = [
     "grad",
     "jacobian",
     "jvp",
+    "on_subspace",
     "rand_tangent",
     "test_frule",
     "test_rrule",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from rulescore import NoTangent
 from rulescore.testing._rand_tangent import rand_tangent
 
-__all__ = ["PrimalAndTangent", "constant", "with_tangent"]
+__all__ = ["PrimalAndTangent", "constant", "on_subspace", "with_tangent"]
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,14 @@ class PrimalAndTangent:
     primal: Any
     tangent: Any
     constant: bool = False
+    project: Callable[[Any], Any] | None = None
 
 
 def with_tangent(x: Any, dx: Any) -> PrimalAndTangent:
     """`with_tangent(x, dx)`: test the rule at `x` along the tangent `dx` (not a random one).
 
     >>> with_tangent(2.0, 1.0)
-    PrimalAndTangent(primal=2.0, tangent=1.0, constant=False)
+    PrimalAndTangent(primal=2.0, tangent=1.0, constant=False, project=None)
     """
     return PrimalAndTangent(x, dx)
 
@@ -58,6 +60,25 @@ def call_with(primals: list[Any], active: list[int], values: tuple[Any, ...], kw
     for i, value in zip(active, values, strict=True):
         full[i] = value
     return full[0](*full[1:], **kwargs)
+
+
+def on_subspace(x: Any, project: Callable[[Any], Any], dx: Any = None) -> PrimalAndTangent:
+    """`on_subspace(x, project, dx=None)`: test within the tangents `project` maps onto.
+
+    For an argument the function reads only in part, such as the lower triangle of a matrix
+    that `cholesky` or `eigh` assumes symmetric: `project` is the linear projection onto the
+    tangents that matter (the Hermitian part). The tangent (random, or `dx`) is projected,
+    and the rule's and the finite differences' cotangents are compared after projecting both.
+
+    >>> import numpy as np
+    >>> def hermitian(a):
+    ...     return (a + np.conj(np.swapaxes(a, -1, -2))) / 2
+    >>> arg = on_subspace(np.eye(2), hermitian, dx=np.array([[0.0, 2.0], [0.0, 0.0]]))
+    >>> arg.tangent
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    return PrimalAndTangent(x, project(rand_tangent(x) if dx is None else dx), project=project)
 
 
 def resolve(arg: Any, rng: np.random.Generator) -> PrimalAndTangent:

@@ -462,3 +462,48 @@ def test_on_subspace_compares_symmetrized_cotangents(rng):
         test_rrule(make_rule(True), a, rng=rng)  # finite differences see one triangle
     with pytest.raises(RuleTestFailure):
         test_rrule(make_rule(False), on_subspace(a, hermitian), rng=rng)
+
+
+def test_declared_non_differentiable_function_with_float_inputs_and_int_outputs():
+    from rulescore import non_differentiable
+    from rulescore.testing import test_frule
+
+    def size_of(x):
+        return int(np.size(x))
+
+    non_differentiable(size_of)
+    test_rrule(size_of, np.ones(3))
+    test_frule(size_of, np.ones(3))
+
+    def wrongly_declared(x):
+        return float(np.sum(x))
+
+    non_differentiable(wrongly_declared)
+    with pytest.raises(RuleTestFailure, match="declared non-differentiable"):
+        test_rrule(wrongly_declared, np.ones(3))
+    with pytest.raises(RuleTestFailure, match="declared non-differentiable"):
+        test_frule(wrongly_declared, np.ones(3))
+
+
+def test_uncopyable_function_and_type_arguments(rng):
+    def cast(x, dtype):
+        return x.astype(dtype)
+
+    @rrule.register(cast)
+    def _(x, dtype):
+        def cast_pullback(dy):
+            return NoTangent(), ProjectTo(x)(dy), NoTangent()
+
+        return cast(x, dtype), cast_pullback
+
+    test_rrule(cast, rng.standard_normal(3), np.float64, rng=rng)
+    getter = np.ndarray.T.__get__
+
+    @rrule.register(getter)
+    def _(x):
+        def transpose_pullback(dy):
+            return NoTangent(), np.transpose(dy)
+
+        return x.T, transpose_pullback
+
+    test_rrule(getter, rng.standard_normal((2, 3)), rng=rng)

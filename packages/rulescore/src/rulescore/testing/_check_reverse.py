@@ -139,10 +139,11 @@ def check_reverse(
     check_not_mutated(label, ("an argument", inputs_changed), ("the seed", seed_changed))
     fd = _finite_differences(inputs, kwargs, dy, method)
     output_has_tangents = not isinstance(rand_tangent(y_want, rng), NoTangent)
+    declared = declared_non_differentiable(primals[0])
     for i, item in enumerate(inputs):
         what = f"{label}: cotangent of {argument_name(primals[0], i)}"
         if output_has_tangents:
-            _check_cotangent(what, item, cotangents[i], fd.get(i), tol, rng)
+            _check_cotangent(what, item, cotangents[i], fd.get(i), tol, rng, declared)
         elif not isinstance(unthunk(cotangents[i]), AbstractZero):
             raise RuleTestFailure(
                 f"{what}: the output has no tangent space, so every "
@@ -257,6 +258,11 @@ def _finite_differences(
     return {i: _FDCotangent(v, result.error) for i, v in zip(active, result.value, strict=True)}
 
 
+def declared_non_differentiable(f: Any) -> bool:
+    """Whether `f` was declared with `non_differentiable` (its rules give `NoTangent`)."""
+    return any(info.kind == "non_differentiable" for info in rrule.rules_for(f))
+
+
 def _check_cotangent(
     what: str,
     item: PrimalAndTangent,
@@ -264,6 +270,7 @@ def _check_cotangent(
     fd: _FDCotangent | None,
     tol: Tolerances,
     rng: np.random.Generator,
+    declared: bool,
 ) -> None:
     value = unthunk(cotangent)
     if isinstance(rand_tangent(item.primal, rng), NoTangent):
@@ -274,6 +281,11 @@ def _check_cotangent(
             )
         return
     if fd is None or isinstance(value, NotImplementedTangent):
+        return
+    if isinstance(value, NoTangent) and declared:
+        # A declaration (np.shape of floats: ints out): finite differences must see no change.
+        want = flatten_tangent(item.primal, fd.value)
+        assert_close(f"{what} (declared non-differentiable)", 0 * want, want, tol, fd.error)
         return
     if isinstance(value, NoTangent):
         raise RuleTestFailure(

@@ -179,12 +179,22 @@ def deep_unthunk(x: Any) -> Any:
 
 def snapshot(values: Any) -> Callable[[], list[str]]:
     """Remember `values`; the returned function lists the paths that changed since."""
-    before = copy.deepcopy(values)
+    before = _copy(values)
 
     def changed() -> list[str]:
         return [path for path, a, b in _walk_pairs("", before, values) if not _identical(a, b)]
 
     return changed
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy; values that cannot be copied (method wrappers) are kept as they are."""
+    try:
+        return copy.deepcopy(value)
+    except (TypeError, copy.Error):
+        if isinstance(value, (list, tuple)):
+            return type(value)(map(_copy, value)) if not hasattr(value, "_fields") else value
+        return value
 
 
 def _walk_pairs(path: str, a: Any, b: Any) -> Iterable[tuple[str, Any, Any]]:
@@ -241,7 +251,7 @@ def _leaves(values: Iterable[Any]) -> Iterable[Any]:
 
 
 def _float_itemsize(v: Any) -> int:
-    dtype = getattr(v, "dtype", None)
+    dtype = None if isinstance(v, type) else getattr(v, "dtype", None)
     if dtype is None or dtype.kind not in "fc":
         return 8
     return min(int(dtype.itemsize // (2 if dtype.kind == "c" else 1)), 8)

@@ -486,3 +486,12 @@ def test_unbroadcast_to_an_incompatible_shape_is_a_shape_error(shape, dx_shape):
 
 def test_ufuncs_have_no_tangent_space():
     assert ProjectTo(np.sin)(1.0) == NoTangent()
+
+
+def test_an_array_tangent_of_an_array_like_list_is_split_into_rows():
+    assert ProjectTo([1.0, 2])(np.array([3.0, 4.0])) == [3.0, 4.0]
+    assert type(ProjectTo([1.0, 2])(np.array([3.0, 4.0]))[0]) is float
+    nested = ProjectTo([[1.0, 2.0], (3.0, 4.0)])(np.ones((2, 2)))
+    assert nested == [[1.0, 1.0], (1.0, 1.0)]
+    with pytest.raises(TangentTypeError):
+        ProjectTo([1.0, 2.0])(np.ones(3))

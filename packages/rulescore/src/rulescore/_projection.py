@@ -63,7 +63,8 @@ class ProjectTo(metaclass=_ProjectToMeta):
     - ndarray -> ndarray of `x`'s dtype and shape: a tangent broadcast against `x` is summed
       back (`unbroadcast`), size-1 axes are reshaped; anything else raises
       `TangentShapeError`;
-    - tuple, list, dict -> the same container, entry by entry;
+    - tuple, list, dict -> the same container, entry by entry (an array tangent of a list
+      that NumPy read as an array-like is split into its rows);
     - dataclass, namedtuple, plain object -> `Tangent[type(x)]`, field by field;
     - bool, str, None, functions, types, NumPy integer and bool values -> `NoTangent()`.
 
@@ -182,6 +183,8 @@ class _SequenceProjector(ProjectTo):
         self.elements = [ProjectTo(xi) for xi in x]
 
     def _project(self, dx: Any) -> Any:
+        if is_array(dx) and dx.ndim > 0 and len(dx) == len(self.elements):
+            dx = list(dx)  # NumPy took the sequence as an array-like: one row per entry
         if not isinstance(dx, (tuple, list)) or len(dx) != len(self.elements):
             raise TangentTypeError(
                 f"the tangent of a {self.kind.__name__} of length {len(self.elements)} must be a "

@@ -1,0 +1,1 @@
+"""Rules for scipy.special: information (being written)."""

@@ -2,7 +2,7 @@
 
     python3 dev.py demo    # the main job: a short demo of computing derivatives with rules
     python3 dev.py test    # every check CI runs: ruff, mypy, the import contract, pytest
-    python3 dev.py docs    # regenerate docs/api/ from the docstrings (a test checks it)
+    python3 dev.py docs    # regenerate docs/api/ and docs/coverage.md (tests check both)
 
 Both create `.venv/` on first use and (re)install the three workspace packages editable,
 with the dev tools of `[dependency-groups] dev` in pyproject.toml, whenever a pyproject.toml
@@ -76,6 +76,9 @@ def demo(python: Path, args: list[str]) -> None:
 
 def docs(python: Path, args: list[str]) -> None:
     run([python, ROOT / "docs" / "api" / "generate.py", *args])
+    with (ROOT / "docs" / "coverage.md").open("w") as page:
+        subprocess.run([str(python), "-m", "rules.coverage", "--markdown"], stdout=page,
+                       cwd=ROOT, check=True)
 
 
 def test(python: Path, args: list[str]) -> None:

@@ -30,7 +30,18 @@ NAMESPACES: dict[str, str] = {
     "numpy.linalg": "NumPy linear algebra",
     "numpy.fft": "NumPy discrete Fourier transforms",
     "numpy.ndarray": "ndarray methods",
+    "scipy.special": "SciPy special functions",
+    "scipy.linalg": "SciPy linear algebra",
+    "scipy.signal": "SciPy signal processing",
+    "scipy.integrate": "SciPy integration and ODEs",
+    "scipy.optimize": "SciPy optimization and root finding",
+    "scipy.sparse.linalg": "SciPy sparse linear algebra",
+    "scipy.stats.distributions": "SciPy distributions: `<distribution>.<method>` for every "
+    "distribution object in scipy.stats and its density, mass and distribution functions",
 }
+
+# The methods of a distribution object that the report lists.
+DISTRIBUTION_METHODS = ("logpdf", "pdf", "logpmf", "pmf", "logcdf", "cdf", "logsf", "sf")
 
 
 @dataclass
@@ -80,6 +91,9 @@ def coverage(namespace: str) -> Coverage:
 
 
 def _callables(namespace: str) -> Iterator[tuple[str, Any]]:
+    if namespace == "scipy.stats.distributions":
+        yield from _distribution_methods()
+        return
     if namespace == "numpy.ndarray":
         import numpy
 
@@ -97,14 +111,28 @@ def _callables(namespace: str) -> Iterator[tuple[str, Any]]:
         yield name, value
 
 
+def _distribution_methods() -> Iterator[tuple[str, Any]]:
+    import scipy.stats
+
+    generic = (scipy.stats.rv_continuous, scipy.stats.rv_discrete)
+    multivariate = scipy.stats._multivariate.multi_rv_generic
+    for name in sorted(dir(scipy.stats)):
+        distribution = getattr(scipy.stats, name)
+        if name.startswith("_") or not isinstance(distribution, (*generic, multivariate)):
+            continue
+        for method in DISTRIBUTION_METHODS:
+            if hasattr(distribution, method):
+                yield f"{name}.{method}", getattr(distribution, method)
+
+
 def render_summary(reports: list[Coverage], missing: bool = False) -> str:
     lines = [
-        f"{'namespace':<16}{'callables':>10}{'rules':>8}{'non-diff':>10}{'partial':>9}"
+        f"{'namespace':<26}{'callables':>10}{'rules':>8}{'non-diff':>10}{'partial':>9}"
         f"{'missing':>9}"
     ]
     for r in reports:
         lines.append(
-            f"{r.namespace:<16}{r.total:>10}{len(r.differentiable):>8}"
+            f"{r.namespace:<26}{r.total:>10}{len(r.differentiable):>8}"
             f"{len(r.non_differentiable):>10}{len(r.partial):>9}{len(r.missing):>9}"
         )
         if missing and r.missing:

@@ -16,7 +16,7 @@ FLOOR = {"numpy": 0, "numpy.linalg": 0, "numpy.fft": 18, "numpy.ndarray": 0}
 
 @pytest.mark.parametrize("namespace", list(NAMESPACES))
 def test_coverage_does_not_drop(namespace):
-    assert coverage(namespace).covered >= FLOOR[namespace]
+    assert coverage(namespace).covered >= FLOOR.get(namespace, 0)
 
 
 def test_coverage_page_is_current():

@@ -408,3 +408,18 @@ def test_scalar_rule_frule_broadcasts_a_narrower_tangent():
     assert dy.shape == (2, 3)
     with pytest.raises(TypeError, match="out="):
         rrule(plus, np.ones(2), np.ones(2), out=np.zeros(2))
+
+
+def test_scalar_rule_refuses_where_masks():
+    import numpy as np
+
+    from rulescore import rrule, scalar_rule
+
+    def halve(x):
+        return np.multiply(x, 0.5)
+
+    scalar_rule(halve, lambda x, y: 0.5)
+    with pytest.raises(TypeError, match="where="):
+        rrule(halve, np.ones(2), where=np.array([True, False]))
+    with pytest.raises(TypeError, match="positionally"):
+        rrule(halve, np.ones(2), np.empty(2))

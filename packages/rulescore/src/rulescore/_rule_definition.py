@@ -190,9 +190,10 @@ frule.register(ignore_derivatives)(_ignore_derivatives_frule)
 
 def _padded(partials: tuple[Partial, ...], args: tuple[Any, ...], name: str) -> tuple[Partial, ...]:
     if len(partials) != len(args):
+        extra = " (an `out` array given positionally?)" if len(args) > len(partials) else ""
         raise TypeError(
             f"scalar_rule for {name} has {len(partials)} partials but was called with "
-            f"{len(args)} arguments"
+            f"{len(args)} arguments{extra}"
         )
     return partials
 
@@ -202,6 +203,11 @@ def _refuse_out(name: str, kwargs: dict[str, Any]) -> None:
         raise TypeError(
             f"differentiating {name} with out= (writing into an array) is not supported: "
             "assign the result instead"
+        )
+    if kwargs.get("where", True) is not True:
+        raise TypeError(
+            f"differentiating {name} with where= is not supported (the masked entries are "
+            "left uninitialized): compute everywhere and select with np.where(mask, y, other)"
         )
 
 

@@ -423,3 +423,16 @@ def test_scalar_rule_refuses_where_masks():
         rrule(halve, np.ones(2), where=np.array([True, False]))
     with pytest.raises(TypeError, match="positionally"):
         rrule(halve, np.ones(2), np.empty(2))
+
+
+def test_scalar_rule_frule_keeps_a_not_implemented_partial():
+    import numpy as np
+
+    from rulescore import NoTangent, NotImplementedTangent, frule, not_implemented, scalar_rule
+
+    def scaled_sine(a, x):
+        return a * np.sin(x)
+
+    scalar_rule(scaled_sine, lambda a, x, y: not_implemented("d/da"), lambda a, x, y: a * np.cos(x))
+    _, dy = frule((NoTangent(), 1.0, np.zeros(3)), scaled_sine, 2.0, np.ones(3))
+    assert isinstance(dy, NotImplementedTangent)

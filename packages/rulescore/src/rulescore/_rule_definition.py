@@ -10,7 +10,7 @@ from rulescore._arrays import is_array, numpy
 from rulescore._errors import MissingRuleError
 from rulescore._projection import ProjectTo
 from rulescore._rules import RuleInfo, _caller_location, _normalize, frule, rrule
-from rulescore._tangent_types import AbstractZero, NoTangent, ZeroTangent, unthunk
+from rulescore._tangent_types import AbstractTangent, AbstractZero, NoTangent, ZeroTangent, unthunk
 
 __all__ = ["alias_rules", "ignore_derivatives", "non_differentiable", "scalar_rule"]
 
@@ -76,7 +76,7 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
             dx = unthunk(dx)
             if p is not None and not isinstance(dx, AbstractZero):
                 dy = dy + p(*args, y) * dx
-        if is_array(y) and not isinstance(dy, AbstractZero) and _shape_of(dy) != y.shape:
+        if is_array(y) and not isinstance(dy, AbstractTangent) and _shape_of(dy) != y.shape:
             # A tangent of a broadcast argument (with a constant partial) covers less than y.
             dy = numpy().broadcast_to(dy, y.shape).copy()
         return y, ProjectTo(y)(dy)

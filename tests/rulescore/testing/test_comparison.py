@@ -89,3 +89,12 @@ def test_the_same_nan_or_infinity_on_both_sides_agrees():
     assert_same_primal("primal", np.array([np.nan, 2.0]), np.array([np.nan, 2.0]), tol)
     with pytest.raises(RuleTestFailure):
         assert_close("opposite", np.array([np.inf]), np.array([-np.inf]), tol)
+
+
+def test_snapshot_of_a_bound_method_is_unchanged():
+    class Distribution:
+        def logpdf(self, x):
+            return -x * x
+
+    method = Distribution().logpdf
+    assert snapshot([method, np.ones(2)])() == []

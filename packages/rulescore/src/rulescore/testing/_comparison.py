@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -188,7 +189,13 @@ def snapshot(values: Any) -> Callable[[], list[str]]:
 
 
 def _copy(value: Any) -> Any:
-    """A deep copy; values that cannot be copied (method wrappers) are kept as they are."""
+    """A deep copy; functions, methods and values that cannot be copied are kept as they are."""
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if callable(value) and isinstance(
+        value, (types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+    ):
+        return value  # a bound method's copy would never compare equal to it
     try:
         return copy.deepcopy(value)
     except (TypeError, copy.Error):

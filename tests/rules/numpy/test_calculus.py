@@ -115,59 +115,6 @@ CASES = {
         (_with_zeros(r, 7, t),),
         {"include_initial": True},
     ),
-    "polyval-1d": lambda r, t: (np.polyval, (A(r, 4, t), A(r, 5, t)), {}),
-    "polyval-2d": lambda r, t: (np.polyval, (A(r, 3, t), A(r, (2, 3), t)), {}),
-    "polyval-3d": lambda r, t: (np.polyval, (A(r, 2, t), A(r, (2, 2, 2), t)), {}),
-    "polyval-scalar-list": lambda r, t: (np.polyval, ([1.5, -0.5, 2.0], A(r, (), t)[()]), {}),
-    "polyval-constant": lambda r, t: (np.polyval, (A(r, 1, t), A(r, 3, t)), {}),
-    "polyder": lambda r, t: (np.polyder, (A(r, 5, t),), {}),
-    "polyder-m2": lambda r, t: (np.polyder, (A(r, 5, t), C(2)), {}),
-    "polyder-m-too-big": lambda r, t: (np.polyder, (A(r, 2, t),), {"m": 3}),
-    "polyint": lambda r, t: (np.polyint, (A(r, 3, t),), {}),
-    "polyint-m2-k-scalar": lambda r, t: (np.polyint, (A(r, 3, t), C(2), 0.5), {}),
-    "polyint-k-list": lambda r, t: (np.polyint, (A(r, 2, t), C(3), [0.5, -1.0, 2.0]), {}),
-    "polyint-k-longer": lambda r, t: (np.polyint, (A(r, 4, t), C(1), A(r, 2, t)), {}),
-    "polyint-k-keyword": lambda r, t: (np.polyint, (A(r, 4, t),), {"m": 2, "k": 3.0}),
-    "polyadd": lambda r, t: (np.polyadd, (A(r, 3, t), A(r, 5, t)), {}),
-    "polyadd-scalar": lambda r, t: (np.polyadd, (A(r, 4, t), 2.0), {}),
-    "polysub": lambda r, t: (np.polysub, (A(r, 4, t), A(r, 2, t)), {}),
-    "polysub-equal": lambda r, t: (np.polysub, (A(r, 3, t), A(r, 3, t)), {}),
-    "polymul": lambda r, t: (np.polymul, (A(r, 3, t), A(r, 4, t)), {}),
-    "polymul-scalar": lambda r, t: (np.polymul, (1.5, A(r, 4, t)), {}),
-    "sinc": lambda r, t: (np.sinc, (A(r, (2, 3), t),), {}),
-    "sinc-near-zero": lambda r, t: (
-        np.sinc,
-        (np.array([0.0, 1e-7, -3e-3, 0.0099, -0.0101, 0.5, 2.0]).astype(t),),
-        {},
-    ),
-    "cov-2d": lambda r, t: (np.cov, (A(r, (3, 6), t),), {}),
-    "cov-1d": lambda r, t: (np.cov, (A(r, 5, t),), {}),
-    "cov-y-rowvar": lambda r, t: (np.cov, (A(r, (6, 2), t), A(r, 6, t)), {"rowvar": False}),
-    "cov-3-positional": lambda r, t: (np.cov, (A(r, (5, 2), t), A(r, (5, 1), t), False), {}),
-    "cov-bias-ddof": lambda r, t: (np.cov, (A(r, (2, 5), t),), {"bias": True, "ddof": 2}),
-    "cov-ddof-positional": lambda r, t: (
-        np.cov,
-        (A(r, (2, 5), t), None, True, False, C(0)),
-        {},
-    ),
-    "cov-fweights": lambda r, t: (
-        np.cov,
-        (A(r, (2, 4), t),),
-        {"fweights": np.array([1, 3, 2, 1])},
-    ),
-    "cov-aweights": lambda r, t: (
-        np.cov,
-        (A(r, (2, 4), t), None, True, False, None, np.array([1, 3, 2, 1]), R(r, 4, t) ** 2 + 1),
-        {},
-    ),
-    "cov-aweights-ddof0": lambda r, t: (
-        np.cov,
-        (A(r, (3, 4), t), None, True, True, None, None, R(r, 4, t) ** 2 + 0.5),
-        {},
-    ),
-    "corrcoef-2d": lambda r, t: (np.corrcoef, (A(r, (3, 5), t),), {}),
-    "corrcoef-y-rowvar": lambda r, t: (np.corrcoef, (A(r, (5, 2), t), A(r, 5, t), False), {}),
-    "corrcoef-1d": lambda r, t: (np.corrcoef, (A(r, 4, t),), {}),
 }
 
 
@@ -176,27 +123,6 @@ CASES = {
 def test_calculus(build, dtype, rng):
     f, args, fkwargs = build(rng, dtype)
     _check(f, args, fkwargs, rng)
-
-
-@pytest.mark.parametrize("dtype", ALL_DTYPES)
-@pytest.mark.parametrize("mode", ["full", "same", "valid", C("same")])
-@pytest.mark.parametrize("lengths", [(5, 3), (3, 5), (4, 4), (6, 2), (2, 6), (1, 3)])
-@pytest.mark.parametrize("f", [np.convolve, np.correlate])
-def test_convolutions(f, lengths, mode, dtype, rng):
-    a, v = A(rng, lengths[0], dtype), A(rng, lengths[1], dtype)
-    if isinstance(mode, str):
-        _check(f, (a, v), {"mode": mode}, rng)
-    else:  # positional
-        _check(f, (a, v, mode), {}, rng)
-
-
-def test_correlate_conjugates_its_second_argument():
-    a, v = np.array([1.0 + 2.0j, 0.5]), np.array([1.0j])
-    _, back = rrule(np.correlate, a, v)
-    _, da, dv = back(np.array([1.0, 1.0]))
-    # z = a conj(v): dz/da = conj(v) (holomorphic), and z is anti-holomorphic in v
-    np.testing.assert_allclose(da, [1.0j, 1.0j])
-    np.testing.assert_allclose(dv, [1.5 + 2.0j])
 
 
 @pytest.mark.parametrize("dtype", REAL_DTYPES)
@@ -210,21 +136,6 @@ def test_unwrap(shape, fkwargs, dtype, rng):
     _check(np.unwrap, (p,), fkwargs, rng)
     _check(np.unwrap, (p, 4.0, C(fkwargs.get("axis", -1))), {}, rng)
     _check(np.unwrap, (p,), {**fkwargs, "period": 8.0}, rng)
-
-
-@pytest.mark.parametrize("dtype", REAL_DTYPES)
-@pytest.mark.parametrize("shape", [7, (3, 2), (2, 2, 3)])
-def test_i0(shape, dtype, rng):
-    _check(np.i0, (A(rng, shape, dtype) * 2,), {}, rng)
-
-
-def test_sinc_derivative_near_zero_is_accurate():
-    x = np.array([0.0, 1e-9, 1e-5, -0.00999, 0.01])
-    _, back = rrule(np.sinc, x)
-    # the series of the derivative, enough terms for 1e-15 at |x| <= 0.01
-    u = (np.pi * x) ** 2
-    want = -(np.pi**2) * x / 3 * (1 - u / 10 + u**2 / 280 - u**3 / 15120)
-    np.testing.assert_allclose(back(np.ones(5))[1], want, rtol=1e-12, atol=1e-300)
 
 
 def _knots(rng, dtype, n=5):
@@ -301,10 +212,9 @@ def test_cumulative_prod_with_zeros_exact():
     np.testing.assert_array_equal(dy, [1.0, 2.0, 6.0, 0.0, 0.0])
 
 
-def test_zero_seeds_are_zero_cotangents(rng):
-    for f, args in [(np.trapezoid, (rng.standard_normal(4),)), (np.cov, (np.eye(3),))]:
-        _, back = rrule(f, *args)
-        assert back(ZeroTangent())[1] == ZeroTangent()
+def test_zero_seed_is_a_zero_cotangent(rng):
+    _, back = rrule(np.trapezoid, rng.standard_normal(4))
+    assert back(ZeroTangent())[1] == ZeroTangent()
 
 
 ARRAY_LIKES = [
@@ -315,15 +225,6 @@ ARRAY_LIKES = [
     (np.cumulative_sum, ([1.0, 4.0, 2.0],)),
     (np.cumulative_prod, ([1.0, 0.0, 2.0],)),
     (np.interp, ([0.5, 1.5], [0.0, 1.0, 2.0], [1.0, 3.0, 2.0])),
-    (np.convolve, ([1.0, 2.0], [0.5, 1.0, 3.0])),
-    (np.correlate, ([1.0, 2.0], [0.5, 1.0, 3.0], "full")),
-    (np.cov, ([[1.0, 2.0, 4.0], [0.0, 1.0, -1.0]],)),
-    (np.corrcoef, ([[1.0, 2.0, 4.0], [0.0, 1.0, -1.0]],)),
-    (np.polyval, ([1.0, 4.0, 2.0], [0.5, 2.0])),
-    (np.polyder, ([1.0, 4.0, 2.0],)),
-    (np.polyint, ([1.0, 2.0], C(2), [1.0, 3.0])),
-    (np.polyadd, ([1.0], [1.0, 4.0])),
-    (np.polymul, ([1.0, 2.0], [1.0, 4.0])),
     (np.unwrap, ([0.0, 1.0, 7.0],)),
 ]
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from rules.numpy.shapes import linear_rule
+from rules.numpy._linear import linear_rule
 from rulescore import (
     AbstractZero,
     NoTangent,

@@ -9,7 +9,6 @@ Covered, each with an frule and an rrule:
   `matrix_transpose`, the methods `ndarray.transpose` and `ndarray.swapaxes`, and the getters
   of the properties `ndarray.T` and `ndarray.mT` (`np.ndarray.T.__get__`, ...);
 - flipping and rolling: `flip`, `fliplr`, `flipud`, `rot90`, `roll`;
-- padding: `pad` in every named mode;
 - joining: `concatenate` (= `concat`), `stack`, `hstack`, `vstack` (and its deprecated alias
   `row_stack`), `dstack`, `column_stack`, `block`, `append`, `meshgrid`;
 - splitting: `split`, `array_split`, `hsplit`, `vsplit`, `dsplit`, `unstack`;
@@ -21,172 +20,29 @@ Covered, each with an frule and an rrule:
 Declared non-differentiable (shape queries): `shape`, `ndim`, `size`, `broadcast_shapes`,
 `isfortran`.
 
-Conventions. Each function is linear in its array arguments: the frule applies the function
-to the tangents (with the same other arguments), the pullback applies its adjoint, a named
-`<function>_adjoint` below. Sequences of arrays (`concatenate`'s list, `block`'s nested
-lists) get cotangents of the same structure; list and tuple outputs (`split`) take lists of
-cotangents in which zeros may stand for arrays. Positional arguments that are not arrays to
-differentiate (shapes, axes, repeats, sections, modes) get `NoTangent()`, and keyword
-arguments are options, never differentiated: `pad`'s `constant_values` and `end_values`
-(keyword-only in NumPy) are held constant. `out=` of `concatenate` and `stack` receives the
-primal only. `pad`'s statistic modes pass the derivative to the entries the statistic reads:
-`maximum`/`minimum` to the first extreme entry of the window (ties go to the first, as
-`argmax`), `mean` to all entries equally, `median` to the middle entry, or half to each of
-the two middle entries for an even count (ties: the entries `argsort` puts in the middle).
-`pad(..., mode="empty")` leaves the padding uninitialized: it is taken as independent of the
-input (zero derivative). `pad` with a callable mode has no rule (`rrule` returns `None`).
+Padding (`pad`) has its own module, `rules.numpy.padding`.
+
+Conventions. Each function is linear in its array arguments, and its rules come from
+`linear_rule` (`rules.numpy._linear`): the frule applies the function to the tangents (with
+the same other arguments), the pullback applies its adjoint, a named `<function>_adjoint`
+below. Sequences of arrays (`concatenate`'s list, `block`'s nested lists) get cotangents of
+the same structure; list and tuple outputs (`split`) take lists of cotangents in which zeros
+may stand for arrays. Positional arguments that are not arrays to differentiate (shapes,
+axes, orders, repeats, sections) get `NoTangent()`, and keyword arguments are options, never
+differentiated. `out=` of `concatenate` and `stack` receives the primal only.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from rulescore import (
-    AbstractZero,
-    NoTangent,
-    ProjectTo,
-    RuleInfo,
-    ZeroTangent,
-    frule,
-    non_differentiable,
-    rrule,
-    unbroadcast,
-    unthunk,
-)
+from rules.numpy._linear import linear_rule
+from rulescore import non_differentiable, unbroadcast
 
-__all__ = ["linear_rule"]
-
-Adjoint = Callable[..., Any]
-
-
-# ----------------------------------------------------------------------------------------------
-# The helper: rules of a function that is linear in some of its positional arguments
-
-
-def linear_rule(
-    f: Callable[..., Any],
-    adjoint: Adjoint | None,
-    tangent: Callable[..., Any] | None = None,
-    *,
-    linear: Sequence[int] | None = (0,),
-    zero: Sequence[int] = (),
-    applies: Callable[..., bool] | None = None,
-) -> None:
-    """`linear_rule(f, adjoint, tangent=None, *, linear=(0,), zero=(), applies=None)`: the
-    frule and rrule of a function linear in its positional arguments `linear` (`None`: all).
-
-    `adjoint(dy, *args, **kwargs)` returns the cotangent of the linear argument (a tuple of
-    them when `linear` is `None` or has several entries), given the output cotangent `dy` with
-    zeros inside containers materialized; the helper projects them onto the arguments, lists
-    and tuples of numbers included. `tangent(dx, *args, **kwargs)` gives the output tangent from
-    the dense tangent(s) `dx` of the linear arguments (default: `f` itself with `dx` in place of
-    the linear arguments, without `out=`). The other positional arguments get `ZeroTangent()`
-    if listed in `zero` (their values do not change the output), else `NoTangent()`. Where
-    `applies(*args, **kwargs)` is false, the rules return `None` (no rule applies). Both rules
-    record the caller's line.
-
-    >>> def double(x):
-    ...     return 2 * x
-    >>> def double_adjoint(dy, x):
-    ...     return 2 * dy
-    >>> linear_rule(double, double_adjoint)
-    >>> rrule(double, np.ones(2))[1](np.ones(2))
-    (NoTangent(), array([2., 2.]))
-    """
-    caller = sys._getframe(1)
-    location = f"{caller.f_code.co_filename}:{caller.f_lineno}"
-    name = getattr(f, "__name__", "f")
-    if name == "__get__":  # a property getter: name it after the property
-        name = getattr(getattr(f, "__self__", None), "__name__", name)
-
-    def linear_rrule(*args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], Any]] | None:
-        if applies is not None and not applies(*args, **kwargs):
-            return None
-        indices = _linear_indices(linear, args)
-        projectors = {i: ProjectTo(args[i]) for i in indices}
-        y = f(*args, **kwargs)
-
-        def linear_pullback(dy: Any) -> tuple[Any, ...]:
-            dy = unthunk(dy)
-            if isinstance(dy, AbstractZero) or adjoint is None:
-                cotangents: tuple[Any, ...] = (ZeroTangent(),) * len(indices)
-            else:
-                found = adjoint(_dense(y, dy), *args, **kwargs)
-                several = linear is None or len(indices) != 1
-                cotangents = tuple(found) if several else (found,)
-            by_index = dict(zip(indices, cotangents, strict=True))
-            return (
-                NoTangent(),
-                *(
-                    projectors[i](_restructure(x, by_index[i]))
-                    if i in by_index
-                    else ProjectTo(x)(ZeroTangent())
-                    if i in zero
-                    else NoTangent()
-                    for i, x in enumerate(args)
-                ),
-            )
-
-        linear_pullback.__name__ = linear_pullback.__qualname__ = f"{name}_pullback"
-        return y, linear_pullback
-
-    def linear_frule(tangents: tuple[Any, ...], *args: Any, **kwargs: Any) -> Any:
-        if applies is not None and not applies(*args, **kwargs):
-            return None
-        indices = _linear_indices(linear, args)
-        y = f(*args, **kwargs)
-        dxs = [unthunk(tangents[1 + i]) for i in indices]
-        if all(isinstance(dx, AbstractZero) for dx in dxs):
-            return y, ProjectTo(y)(ZeroTangent())
-        dense = [_dense(args[i], dx) for i, dx in zip(indices, dxs, strict=True)]
-        if tangent is None:
-            full = list(args)
-            for i, dx in zip(indices, dense, strict=True):
-                full[i] = dx
-            options = {k: v for k, v in kwargs.items() if k != "out"}
-            dy = f(*full, **options)
-        else:
-            several = linear is None or len(indices) != 1
-            dy = tangent(tuple(dense) if several else dense[0], *args, **kwargs)
-        return y, ProjectTo(y)(dy)
-
-    rrule.add(RuleInfo(f, (), linear_rrule, "rule", None, location))
-    frule.add(RuleInfo(f, (), linear_frule, "rule", None, location))
-
-
-def _linear_indices(linear: Sequence[int] | None, args: tuple[Any, ...]) -> tuple[int, ...]:
-    if linear is None:
-        return tuple(range(len(args)))
-    return tuple(i for i in linear if i < len(args))
-
-
-def _is_sequence(x: Any) -> bool:
-    return isinstance(x, (list, tuple)) and not hasattr(x, "_fields")
-
-
-def _dense(x: Any, dx: Any) -> Any:
-    """The tangent `dx` of `x` with thunks evaluated and zeros made arrays or numbers."""
-    dx = unthunk(dx)
-    if _is_sequence(x):
-        if isinstance(dx, AbstractZero):
-            return type(x)(_dense(xi, dx) for xi in x)
-        return type(x)(_dense(xi, di) for xi, di in zip(x, dx, strict=True))
-    if not isinstance(dx, AbstractZero):
-        return dx
-    if isinstance(x, complex) or np.iscomplexobj(x):
-        return np.zeros(np.shape(x), dtype=np.result_type(x, 0j))
-    return np.zeros(np.shape(x), dtype=np.result_type(x, 0.0))
-
-
-def _restructure(x: Any, dx: Any) -> Any:
-    """The cotangent `dx` (an array or a sequence) split into the list/tuple structure of `x`."""
-    if _is_sequence(x) and not isinstance(dx, AbstractZero):
-        return type(x)(_restructure(xi, dx[i]) for i, xi in enumerate(x))
-    return dx
+__all__: list[str] = []
 
 
 # ----------------------------------------------------------------------------------------------
@@ -627,143 +483,3 @@ linear_rule(np.diagflat, diagflat_adjoint)
 linear_rule(np.tril, tril_adjoint)
 linear_rule(np.triu, triu_adjoint)
 non_differentiable(np.shape, np.ndim, np.size, np.broadcast_shapes, np.isfortran)
-
-
-# ----------------------------------------------------------------------------------------------
-# Padding: NumPy pads one axis after the other (corners come from the padded earlier axes), so
-# the rules do too. Per axis, the padding of the linear modes is a fixed matrix applied along
-# the axis; the statistic modes weigh the entries of a window by the statistic's choice.
-
-_STAT_MODES = ("maximum", "minimum", "mean", "median")
-
-
-def _pairs(x: Any, ndim: int) -> list[tuple[Any, Any]]:
-    """A `pad_width`-like argument as one (before, after) pair per axis, as NumPy reads it."""
-    if x is None:
-        return [(None, None)] * ndim
-    if isinstance(x, dict):
-        pairs: list[tuple[Any, Any]] = [(0, 0)] * ndim
-        for axis, width in x.items():
-            pairs[axis] = (width, width) if isinstance(width, int) else tuple(width)
-        return pairs
-    a = np.round(np.asarray(x)).astype(np.intp)
-    if a.size == 1:
-        return [(int(a.ravel()[0]),) * 2] * ndim
-    if a.size == 2 and a.shape != (2, 1):
-        return [(int(a.ravel()[0]), int(a.ravel()[1]))] * ndim
-    return [(int(b), int(e)) for b, e in np.broadcast_to(a, (ndim, 2)).tolist()]
-
-
-def _slab(x: Any, start: int, stop: int, axis: int) -> Any:
-    return x[(slice(None),) * axis + (slice(start, stop),)]
-
-
-def _zeros_around(x: Any, axis: int, before: int, after: int) -> Any:
-    widths = [(0, 0)] * np.ndim(x)
-    widths[axis] = (before, after)
-    return np.pad(x, widths)
-
-
-def _stat_weights(window: Any, mode: str, axis: int) -> Any:
-    """How much the statistic of `window` along `axis` moves per unit change of each entry."""
-    length = window.shape[axis]
-    positions = np.reshape(np.arange(length), [-1 if i == axis else 1 for i in range(window.ndim)])
-    if mode == "mean":
-        return np.full(window.shape, 1.0 / length)
-    if mode in ("maximum", "minimum"):
-        pick = np.argmax if mode == "maximum" else np.argmin
-        return (positions == pick(window, axis=axis, keepdims=True)).astype(float)
-    order = np.argsort(window, axis=axis)
-    middles = ((length - 1) // 2, length // 2)  # one entry twice for an odd length
-    return sum(0.5 * (positions == np.take(order, [i], axis=axis)) for i in middles)
-
-
-def _stat_passes(array: Any, pad_width: Any, mode: str, kwargs: Any) -> list[tuple[Any, ...]]:
-    """Per padded axis: (axis, before, after, weights of the left window, of the right one)."""
-    p = np.asarray(array)
-    widths, lengths = _pairs(pad_width, p.ndim), _pairs(kwargs.get("stat_length"), p.ndim)
-    passes = []
-    for axis, (before, after) in enumerate(widths):
-        if before == after == 0:
-            continue
-        n = p.shape[axis]
-        left, right = (n if s is None else min(s, n) for s in lengths[axis])
-        w_left = _stat_weights(_slab(p, 0, left, axis), mode, axis)
-        w_right = _stat_weights(_slab(p, n - right, n, axis), mode, axis)
-        passes.append((axis, before, after, w_left, w_right))
-        single = [(0, 0)] * p.ndim
-        single[axis] = (before, after)
-        p = np.pad(p, single, mode, **kwargs)
-    return passes
-
-
-def _padding_matrix(n: int, before: int, after: int, mode: str, kwargs: Any) -> Any:
-    """The rows that `pad` adds to a length-`n` axis, as weights on its entries."""
-    options = {k: v for k, v in kwargs.items() if k == "reflect_type"}
-    padded = np.pad(np.eye(n), ((before, after), (0, 0)), mode, **options)
-    return np.concatenate([padded[:before], padded[before + n :]])
-
-
-def _linear_pad_adjoint(
-    g: Any, axis: int, n: int, before: int, after: int, mode: str, kw: Any
-) -> Any:
-    interior = _slab(g, before, before + n, axis)
-    if mode in ("constant", "empty") or before == after == 0:
-        return interior
-    # The padding reads entries within `reach` of an edge: pad the identity of a short axis.
-    reach = before + after + 1
-    short = n if n <= 2 * reach else 2 * reach
-    weights = _padding_matrix(short, before, after, mode, kw)
-    pads = np.concatenate([_slab(g, 0, before, axis), _slab(g, before + n, None, axis)], axis)
-    spread = np.moveaxis(np.tensordot(weights, pads, axes=([0], [axis])), 0, axis)
-    if short < n:
-        spread = _zeros_around(_slab(spread, 0, reach, axis), axis, 0, n - reach) + _zeros_around(
-            _slab(spread, reach, None, axis), axis, n - reach, 0
-        )
-    return interior + spread
-
-
-def pad_adjoint(dy: Any, array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
-    shape = np.shape(array)
-    if mode in _STAT_MODES:
-        for axis, before, _, w_left, w_right in reversed(
-            _stat_passes(array, pad_width, mode, kwargs)
-        ):
-            n = shape[axis]
-            outer = [_slab(dy, 0, before, axis), _slab(dy, before + n, None, axis)]
-            left, right = (np.sum(g, axis=axis, keepdims=True) for g in outer)
-            dy = (
-                _slab(dy, before, before + n, axis)
-                + _zeros_around(left * w_left, axis, 0, n - w_left.shape[axis])
-                + _zeros_around(right * w_right, axis, n - w_right.shape[axis], 0)
-            )
-        return dy
-    widths = _pairs(pad_width, len(shape))
-    for axis in reversed(range(len(shape))):
-        dy = _linear_pad_adjoint(dy, axis, shape[axis], *widths[axis], mode, kwargs)
-    return dy
-
-
-def pad_tangent(dx: Any, array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
-    if mode in _STAT_MODES:
-        dx = np.asarray(dx)
-        for axis, before, after, w_left, w_right in _stat_passes(array, pad_width, mode, kwargs):
-            n = dx.shape[axis]
-            left = np.sum(w_left * _slab(dx, 0, w_left.shape[axis], axis), axis, keepdims=True)
-            right = np.sum(
-                w_right * _slab(dx, n - w_right.shape[axis], n, axis), axis, keepdims=True
-            )
-            dx = np.concatenate(
-                [np.repeat(left, before, axis), dx, np.repeat(right, after, axis)], axis
-            )
-        return dx
-    # The constants (`constant_values`, `end_values`) are held: the tangent pads with zeros.
-    options = {k: v for k, v in kwargs.items() if k == "reflect_type"}
-    return np.pad(dx, pad_width, "constant" if mode == "empty" else mode, **options)
-
-
-def pad_applies(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> bool:
-    return not callable(mode)
-
-
-linear_rule(np.pad, pad_adjoint, pad_tangent, applies=pad_applies)

@@ -143,3 +143,17 @@ def test_missing_frule_fails():
 
     with pytest.raises(RuleTestFailure, match="no rule applies"):
         test_frule(lonely, 1.0)
+
+
+def test_dict_subclass_output_takes_a_plain_dict_tangent():
+    class Result(dict):
+        pass
+
+    def wrap(x):
+        return Result(x=2 * x)
+
+    @frule.register(wrap)
+    def _(tangents, x):
+        return wrap(x), {"x": 2 * tangents[1]}
+
+    test_frule(wrap, 1.0)

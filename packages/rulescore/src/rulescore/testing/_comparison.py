@@ -132,7 +132,9 @@ def assert_projected(what: str, primal: Any, tangent: Any) -> None:
     if isinstance(primal, (tuple, list, dict)):
         # A dict tangent may leave keys out (they are zero); a sequence has every entry.
         sized = isinstance(tangent, dict) and set(tangent) <= set(primal)
-        if type(tangent) is not type(primal) or not (sized or len(tangent) == len(primal)):
+        # A dict subclass (OptimizeResult) has plain dicts for tangents, as ProjectTo makes.
+        kind = dict if isinstance(primal, dict) else type(primal)
+        if not isinstance(tangent, kind) or not (sized or len(tangent) == len(primal)):
             raise RuleTestFailure(
                 f"{what}: expected a {type(primal).__name__} of {len(primal)} tangents, "
                 f"got {_kind(tangent)}"

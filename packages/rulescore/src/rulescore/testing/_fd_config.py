@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from rulescore import HasForwardMode, HasReverseMode, NoTangent, RuleConfig, frule, rrule
-from rulescore.testing._finite_differences import FiniteDifferenceMethod, jvp, vjp
+from rulescore.testing._finite_differences import FiniteDifferenceMethod, jacobian, jvp
+from rulescore.testing._flatten import flatten_tangent, unflatten_tangent
 
 __all__ = ["FiniteDifferenceConfig"]
 
@@ -15,7 +16,8 @@ class FiniteDifferenceConfig(RuleConfig, HasReverseMode, HasForwardMode):
     """`FiniteDifferenceConfig(method=None)`: `rrule_via_ad`/`frule_via_ad` without an engine.
 
     A rule registered for `f` is used when one applies; otherwise derivatives come from
-    finite differences (`vjp`/`jvp`), with `NoTangent()` for the function itself. Use it to
+    finite differences (a Jacobian found once per pullback, or `jvp`), with `NoTangent()` for
+    the function itself. Use it to
     test higher-order rules (`map`, integrate `f`, minimize `f`) before any engine exists:
     `test_rrule(..., config=FiniteDifferenceConfig())`.
 
@@ -33,10 +35,20 @@ class FiniteDifferenceConfig(RuleConfig, HasReverseMode, HasForwardMode):
         if found is not None:
             return found
         y = f(*args, **kwargs)
+        blocks: list[tuple[Any, ...]] = []  # the Jacobian, found at the first call only
 
         def finite_difference_pullback(dy: Any) -> tuple[Any, ...]:
-            cotangents = vjp(lambda *a: f(*a, **kwargs), dy, args, method=self.method).value
-            return (NoTangent(), *cotangents)
+            if not blocks:
+                call = lambda *a: f(*a, **kwargs)  # noqa: E731
+                blocks.append(jacobian(call, *args, method=self.method).value)
+            dy_vector = flatten_tangent(y, dy)
+            return (
+                NoTangent(),
+                *(
+                    unflatten_tangent(x, j.T @ dy_vector)
+                    for x, j in zip(args, blocks[0], strict=True)
+                ),
+            )
 
         return y, finite_difference_pullback
 

@@ -507,3 +507,18 @@ def test_uncopyable_function_and_type_arguments(rng):
         return x.T, transpose_pullback
 
     test_rrule(getter, rng.standard_normal((2, 3)), rng=rng)
+
+
+def test_an_f_that_mutates_its_input_is_not_blamed_on_the_rule(rng):
+    def scale_in_place(x):
+        x *= 2.0
+        return x.copy()
+
+    @rrule.register(scale_in_place)
+    def _(x):
+        def scale_in_place_pullback(dy):
+            return NoTangent(), 2.0 * dy
+
+        return 2.0 * x, scale_in_place_pullback
+
+    test_rrule(scale_in_place, rng.standard_normal(3), rng=rng)

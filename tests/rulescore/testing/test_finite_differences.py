@@ -236,3 +236,11 @@ def test_nan_inputs_leave_the_error_bound_finite() -> None:
     np.testing.assert_allclose(result.value[0], [1.0, 0.0, 1.0], atol=1e-9)
     forward = jvp(np.nansum, (x,), (np.ones(3),))
     assert np.isfinite(forward.error)
+
+
+def test_an_output_whose_structure_changes_gets_a_clear_error() -> None:
+    def jumpy(x: float) -> np.ndarray:
+        return np.ones(3 if x > 1.0 else 2) * x
+
+    with pytest.raises(ValueError, match="changed structure"):
+        jvp(jumpy, (1.0,), (1.0,))

@@ -27,6 +27,7 @@ __all__ = [
     "assert_close",
     "assert_projected",
     "assert_same_primal",
+    "call_on_copies",
     "deep_unthunk",
     "default_tolerances",
     "no_tangent_anywhere",
@@ -188,6 +189,13 @@ def snapshot(values: Any) -> Callable[[], list[str]]:
         return [path for path, a, b in _walk_pairs("", before, values) if not _identical(a, b)]
 
     return changed
+
+
+def call_on_copies(primals: list[Any], kwargs: dict[str, Any]) -> Any:
+    """`f(*args, **kwargs)` for `primals = [f, *args]`, on copies: an `f` that writes into its
+    arguments must not be taken for a rule that does."""
+    f, *args = _copy(list(primals))
+    return f(*args, **kwargs)
 
 
 def _copy(value: Any) -> Any:

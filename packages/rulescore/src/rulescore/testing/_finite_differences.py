@@ -351,12 +351,18 @@ def _evaluate(
     g: Callable[[float], Any], t0: float, offsets: Vector
 ) -> tuple[tuple[int, ...], Matrix]:
     """The shape of `g`'s output and its values at `t0 + offsets`, one row per offset."""
-    rows = []
+    rows: list[Vector] = []
     shape: tuple[int, ...] = ()
     for offset in offsets:
         out = np.asarray(g(t0 + float(offset)))
         if out.dtype.kind == "c":
             raise TypeError("g must return real numbers: flatten complex outputs first")
+        if rows and out.size != rows[0].size:
+            raise ValueError(
+                f"the function's output changed structure between evaluations ({rows[0].size} "
+                f"numbers, then {out.size}): finite differences need an output whose shape "
+                "does not depend on the input's values near the point"
+            )
         shape = out.shape
         rows.append(out.astype(np.float64).ravel())
     return shape, np.stack(rows)

@@ -28,8 +28,8 @@ undefined (`num=1` with `endpoint`, `num=0`); it is then a constant (zero deriva
 Keyword arguments are options, never differentiated: a `start=`, `stop=` or `fill_value=`
 passed by keyword is held constant, as every keyword argument of a rule.
 
-Left out: `conj` (a ufunc, with the ufunc rules), `real_if_close` (its output dtype depends
-on the values), `logspace` and `geomspace`.
+Elsewhere: `conj` (a ufunc, with the ufunc rules), `real_if_close` (in `rounding`),
+`logspace` and `geomspace` (in `spacing`).
 """
 
 from __future__ import annotations

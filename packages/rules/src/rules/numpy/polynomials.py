@@ -14,8 +14,7 @@ Conventions:
 - `polymul` is the full convolution of its operands: its rules are `convolve`'s
   (`rules.numpy._full_convolution`).
 
-Left out: `polyfit`, `polydiv`, `roots`, `poly` (solves and eigenproblems: linalg-based rules
-would be needed).
+`polyfit`, `polydiv`, `roots` and `poly` are in `rules.numpy.polynomial_fits`.
 
 >>> import numpy as np
 >>> from rulescore import rrule

@@ -20,9 +20,7 @@ Conventions:
   `ndarray.argsort`, `ndarray.argpartition`.
 
 Left out: `ndarray.sort` and `ndarray.partition` (they sort in place and return `None`:
-differentiate `np.sort(a)` instead); `unique` (its values are the sorted distinct entries,
-whose number changes wherever two entries meet, so it has no derivative at the points it is
-used for; where all entries are distinct it is `sort(a.ravel())`).
+differentiate `np.sort(a)` instead). `unique` and the set functions are in `rules.numpy.sets`.
 
 >>> import numpy as np
 >>> from rulescore import rrule

@@ -1,7 +1,7 @@
 """The project's two entry points; each one sets itself up first.
 
     python3 dev.py demo    # the main job: a short demo of computing derivatives with rules
-    python3 dev.py test    # every check CI runs: ruff, mypy, the import contract, pytest
+    python3 dev.py test    # every check CI runs: ruff, mypy, import contracts, pytest
     python3 dev.py docs    # regenerate docs/api/ and docs/coverage.md (tests check both)
 
 Both create `.venv/` on first use and (re)install the three workspace packages editable,
@@ -77,14 +77,16 @@ def demo(python: Path, args: list[str]) -> None:
 def docs(python: Path, args: list[str]) -> None:
     run([python, ROOT / "docs" / "api" / "generate.py", *args])
     with (ROOT / "docs" / "coverage.md").open("w") as page:
-        subprocess.run([str(python), "-m", "rules.coverage", "--markdown"], stdout=page,
-                       cwd=ROOT, check=True)
+        subprocess.run(
+            [str(python), "-m", "rules.coverage", "--markdown"], stdout=page, cwd=ROOT, check=True
+        )
 
 
 def test(python: Path, args: list[str]) -> None:
     bin_dir = python.parent
     print("== ruff", flush=True)
     run([bin_dir / "ruff", "check", "."])
+    run([bin_dir / "ruff", "format", "--check", "."])
     print("== mypy", flush=True)
     run([python, "-m", "mypy"])
     print("== import contracts (lint-imports)", flush=True)

@@ -68,9 +68,7 @@ def main() -> None:
     print(f"loss = {y:.6f}")
     print(f"d loss / d b, from rules:               {np.array2string(db, precision=6)}")
     print(f"d loss / d b, from finite differences:  {np.array2string(fd[1], precision=6)}")
-    print(
-        f"max |rules - FD| over w and b: {worst:.2e}"
-    )
+    print(f"max |rules - FD| over w and b: {worst:.2e}")
 
     print("\nThe harness checks each rule against finite differences, in both modes:")
     test_rrule(affine, w, x, b)

@@ -1,14 +1,11 @@
 """What the tests of the reductions, scans and quantiles share (`test_reductions.py`,
 `test_scans.py`, `test_quantiles.py`): dtypes, axis forms, input samplers, the table of cases
-that parametrizes a test over functions, shapes, axes and dtypes, `check`, both rules
-through the harness (NaN entries included), and the `rng` of the tests that moved out of
-test_reductions.py.
+that parametrizes a test over functions, shapes, axes and dtypes, and `check`, both rules
+through the harness (NaN entries included).
 
 pytest's importlib mode puts no test directory on `sys.path`: the test modules load this one
 by its file path.
 """
-
-import zlib
 
 import numpy as np
 import pytest
@@ -140,16 +137,3 @@ def _(f, template, values, *args, **kwargs):
 def pullback(f, *args, seed=1.0, **kwargs):
     y, back = rrule(f, *args, **kwargs)
     return y, tuple(unthunk(t) for t in back(seed))
-
-
-def rng_as_before_the_split(request, renamed=None):
-    """rulescore's `rng`, seeded from the id the test had in `test_reductions.py` (under its
-    old name, `renamed.get(name, name)`) before the scans and quantiles got their own modules:
-    the moved tests draw the inputs they drew there. Some pass at some seeds only (the finite
-    differences of `test_quantile_derivative_in_q` may step `q` past 1)."""
-    seed = request.config.getoption("--rulescore-seed")
-    name, _, params = request.node.nodeid.split("::", 1)[1].partition("[")
-    test = (renamed or {}).get(name, name) + ("[" + params if params else "")
-    return np.random.default_rng(
-        [seed, zlib.crc32(f"tests/rules/numpy/test_reductions.py::{test}".encode())]
-    )

@@ -23,12 +23,6 @@ normal, near_one, with_nans = helpers.normal, helpers.near_one, helpers.with_nan
 label, cases, check, pullback = helpers.label, helpers.cases, helpers.check, helpers.pullback
 
 
-@pytest.fixture
-def rng(request):
-    """The inputs these tests drew in test_reductions.py (see `rng_as_before_the_split`)."""
-    return helpers.rng_as_before_the_split(request)
-
-
 SCAN_AXES = {(): [None], (4,): [None, 0, -1], (2, 3): [None, 1, -2], (2, 3, 4): [None, 0, -1]}
 
 SCANS = [

@@ -12,7 +12,6 @@ every entry check the symmetrized cotangent and the frule's use of the Hermitian
 from __future__ import annotations
 
 import functools
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -21,20 +20,6 @@ import pytest
 
 from rulescore import AbstractZero, NoTangent, ZeroTangent, frule, rrule, unthunk
 from rulescore.testing import test_frule, test_rrule
-
-
-@pytest.fixture
-def rng(request: pytest.FixtureRequest) -> np.random.Generator:
-    """rulescore's `rng`, seeded from the id the test had in `tests/rules/numpy/test_linalg.py`,
-    before that module was split into this directory: the tests draw the inputs they drew
-    there. Some of them pass at some seeds only (FD steps that flip an eigenvector's sign in
-    float32, or split a repeated real eigenvalue into a complex pair, or cross a tie of a
-    max-norm); seeding them anew would fail a few of them at random."""
-    seed = request.config.getoption("--rulescore-seed")
-    test = request.node.nodeid.split("::", 1)[1]
-    return np.random.default_rng(
-        [seed, zlib.crc32(f"tests/rules/numpy/test_linalg.py::{test}".encode())]
-    )
 
 
 def _mH(x: Any) -> Any:

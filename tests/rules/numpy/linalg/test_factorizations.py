@@ -155,6 +155,28 @@ def _eigh_block(k: int) -> tuple[Callable[..., Any], ...]:
     return eigh_block, jvp, vjp
 
 
+def _weighted(y: Any) -> Any:
+    """(values, V diag(1, 2, ..) V^H): invariant under a sign (phase) of each eigenvector, and
+    with distinct weights it determines dV."""
+    lam, v = y
+    return lam, (v * np.arange(1.0, lam.shape[-1] + 1)) @ _mH(v)
+
+
+def _weighted_jvp(y: Any, dy: Any) -> Any:
+    (lam, v), (dl, dv) = y, _fields(y, dy)
+    w = np.arange(1.0, lam.shape[-1] + 1)
+    return dl, (dv * w) @ _mH(v) + (v * w) @ _mH(dv)
+
+
+def _weighted_vjp(y: Any, dz: Any) -> Any:
+    lam, v = y
+    dl, dm = _fields(_weighted(y), dz)
+    return Tangent[type(y)](dl, ((dm + _mH(dm)) @ v) * np.arange(1.0, lam.shape[-1] + 1))
+
+
+_weighted_projector = (_weighted, _weighted_jvp, _weighted_vjp)
+
+
 # ---------------------------------------------------------------------------------------------
 # cholesky
 
@@ -276,8 +298,11 @@ def test_eigh_real(
     uplo: str,
 ) -> None:
     a = hermitian(shape, dtype, values=np.arange(shape[-1]) * 1.5 - 1.0)
-    test_frule(la.eigh, with_tangent(a, _herm(random(shape, dtype))), constant(uplo), rng=rng)
-    check(composite(la.eigh, symmetric=True, UPLO=uplo), a)
+    # The eigenvectors' signs are LAPACK's choice, which in float32 flips under steps of
+    # any size at some inputs: checked through the sign-invariant V diag(w) V^T.
+    g = composite(la.eigh, *_weighted_projector, UPLO=uplo)
+    test_frule(g, with_tangent(a, _herm(random(shape, dtype))), rng=rng)
+    check(composite(la.eigh, *_weighted_projector, symmetric=True, UPLO=uplo), a)
 
 
 @SQUARE
@@ -343,7 +368,7 @@ def test_eigvalsh(
     shape: Any,
     dtype: Any,
 ) -> None:
-    a = hermitian(shape, dtype)
+    a = hermitian(shape, dtype, values=np.arange(shape[-1]) * 1.5 - 1.0)  # gaps of 1.5
     test_frule(la.eigvalsh, with_tangent(a, _herm(random(shape, dtype))), rng=rng)
     check(composite(la.eigvalsh, symmetric=True), a)
     check(composite(la.eigvalsh, symmetric=True, UPLO="U"), a)
@@ -384,6 +409,16 @@ def _diagonalizable(with_values: Fixture, shape: Any, values: Any, dtype: Any = 
     return (p * np.asarray(values)[..., None, :]) @ la.inv(p)
 
 
+def _real_with_complex_pair(with_values: Fixture, shape: Any) -> Any:
+    """`P B P^-1` for `B` the rotation-scaling block of `1 +- 2i`, then 3: a real matrix with
+    a complex pair of eigenvalues far from the real axis."""
+    block = np.zeros(shape[-2:])
+    block[:2, :2] = [[1.0, 2.0], [-2.0, 1.0]]
+    block[2:, 2:] = 3.0
+    p = with_values(shape)
+    return p @ block @ la.inv(p)
+
+
 @SQUARE
 def test_eig_real_eigenvalues(check: Fixture, with_values: Fixture, shape: Any) -> None:
     a = _diagonalizable(with_values, shape, np.arange(shape[-1]) * 1.5 - 1.0)
@@ -404,12 +439,8 @@ def test_eig_phase_invariant(
 ) -> None:
     if kind == "complex":
         a = random(shape, np.complex128)
-    else:  # P (the rotation-scaling block of 1 +- 2i, then 3) P^-1
-        block = np.zeros(shape[-2:])
-        block[:2, :2] = [[1.0, 2.0], [-2.0, 1.0]]
-        block[2:, 2:] = 3.0
-        p = with_values(shape)
-        a = p @ block @ la.inv(p)
+    else:
+        a = _real_with_complex_pair(with_values, shape)
         assert np.iscomplexobj(la.eig(a).eigenvalues)
     g = composite(la.eig, _squared_modulus, _squared_modulus_jvp, _squared_modulus_vjp)
     check(g, a)
@@ -446,19 +477,40 @@ def _spectral_projector_vjp(y: Any, dz: Any) -> Any:
     return Tangent[type(y)](dl, g * near[..., None, :] - _mH(p) @ g)
 
 
+def _real_spectral_projector(y: Any) -> Any:
+    """`_spectral_projector`'s real parts. A step off a real matrix may split its repeated
+    real eigenvalue into a complex pair, which changes `eig`'s output dtype; the cluster is
+    closed under conjugation, so its sums and its projector stay real."""
+    return tuple(np.real(z) for z in _spectral_projector(y))
+
+
+def _real_spectral_projector_jvp(y: Any, dy: Any) -> Any:
+    return tuple(np.real(dz) for dz in _spectral_projector_jvp(y, dy))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_eig_repeated_eigenvalues(
     check: Fixture, composite: Fixture, with_values: Fixture, dtype: Any
 ) -> None:
     a = _diagonalizable(with_values, (2, 3, 3), [1.0, 1.0, 3.0], dtype)
-    g = composite(la.eig, _spectral_projector, _spectral_projector_jvp, _spectral_projector_vjp)
-    check(g, a)
+    if dtype == np.float64:  # Re is real-linear: its vjp takes the real cotangent as it is
+        post = (_real_spectral_projector, _real_spectral_projector_jvp, _spectral_projector_vjp)
+    else:
+        post = (_spectral_projector, _spectral_projector_jvp, _spectral_projector_vjp)
+    check(composite(la.eig, *post), a)
 
 
 @SQUARE
 @REAL_COMPLEX
-def test_eigvals(check: Fixture, random: Fixture, shape: Any, dtype: Any) -> None:
-    check(la.eigvals, random(shape, dtype))
+def test_eigvals(check: Fixture, with_values: Fixture, shape: Any, dtype: Any) -> None:
+    """Eigenvalues 1.5 apart, and a real matrix's complex pair 4 apart: finite differences
+    neither merge two of them nor move a real pair into the complex plane."""
+    n = shape[-1]
+    check(la.eigvals, _diagonalizable(with_values, shape, np.arange(n) * 1.5 - 1.0, dtype))
+    if dtype == np.float64:
+        check(la.eigvals, _real_with_complex_pair(with_values, shape))
+    else:
+        check(la.eigvals, _diagonalizable(with_values, shape, [1 - 1j, 2j, -1.0][:n], dtype))
 
 
 # ---------------------------------------------------------------------------------------------

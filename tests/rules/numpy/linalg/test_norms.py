@@ -25,11 +25,15 @@ ALL_DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.flo
 
 
 def _spread(rng: np.random.Generator, shape: Any, dtype: Any = np.float64) -> Any:
-    """Entries whose absolute values, and sums of them, are well apart: no ties near by."""
+    """Entries whose absolute values, and their sums along any axes, are well apart: no ties
+    near by. The absolute values are `1 + flat index` (plus a jitter under 0.1) with each axis
+    shuffled, so along an axis of stride `k` they are at least `k - 0.1` apart, and sums over
+    the other axes of `m` entries at least `m * k - 0.1 * m`."""
     size = int(np.prod(shape))
-    magnitudes = rng.permutation(np.arange(1, size + 1)) * (1.0 + 0.1 * rng.random(size))
-    signs = np.where(rng.random(size) < 0.5, -1.0, 1.0)
-    x = np.reshape(signs * magnitudes, shape)
+    magnitudes = np.reshape(np.arange(1.0, size + 1), shape) + 0.1 * rng.random(shape)
+    for axis, n in enumerate(np.shape(magnitudes)):
+        magnitudes = np.take(magnitudes, rng.permutation(n), axis=axis)
+    x = np.where(rng.random(shape) < 0.5, -1.0, 1.0) * magnitudes
     if np.dtype(dtype).kind == "c":
         x = x * np.exp(1j * rng.uniform(0, 2 * np.pi, shape))
     return x.astype(dtype)

@@ -41,8 +41,9 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
     (NoTangent(), 0.5, -0.5)
     >>> frule((NoTangent(), 1.0, 0.0), angle, 1.0, 1.0)
     (0.7853981633974483, 0.5)
-    >>> rrule.rules_for(angle)[-1].defined_at.endswith(":1")
-    True
+    >>> info = rrule.rules_for(angle)[-1]
+    >>> info.defined_at.endswith(":1"), len(info.partials)  # partials kept for engines
+    (True, 2)
 
     See also: `rrule.register`, `non_differentiable`.
     """
@@ -81,7 +82,7 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
             dy = numpy().broadcast_to(dy, y.shape).copy()
         return y, ProjectTo(y)(dy)
 
-    rrule.add(RuleInfo(f, signature, scalar_rrule, "rule", None, location))
+    rrule.add(RuleInfo(f, signature, scalar_rrule, "rule", None, location, partials))
     frule.add(RuleInfo(f, signature, scalar_frule, "rule", None, location))
 
 

@@ -42,7 +42,9 @@ class RuleInfo:
 
     `types` constrain the leading positional arguments (`object` for the rest); `kind` is
     `"rule"`, `"non_differentiable"` or `"opt_out"` (differentiate the code instead);
-    `config` is the capability the rule requires, if any.
+    `config` is the capability the rule requires, if any. A rule made by `scalar_rule` keeps
+    its `partials` (one function or `None` per argument, called as `partial(*args, y)`), so
+    that an engine may apply them directly to plain numbers instead of building a pullback.
 
     >>> from rulescore import non_differentiable
     >>> def shape_of(x):
@@ -61,6 +63,7 @@ class RuleInfo:
     kind: RuleKind
     config: type | None
     defined_at: str
+    partials: tuple[Callable[..., Any] | None, ...] | None = None
 
     def __str__(self) -> str:
         signature = ", ".join(_type_name(t) for t in self.types) or "..."

@@ -1,0 +1,255 @@
+"""The user API: `gradient`, `withgradient`, `pullback`, `jacobian`, `derivative`, `grad`,
+`value_and_grad`, `show_code`. Each takes `backend=` (keyword-only) to pick an engine;
+the default is `default_backend()`, changed by `use_backend`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from engine._backends import get_engine
+from engine._materialize import materialize
+from engine._params import Grads, Params
+from engine._reverse._runtime import PARAMETERS
+from rulescore import RuleConfig, TangentTypeError, ZeroTangent, unthunk
+
+__all__ = [
+    "derivative",
+    "grad",
+    "gradient",
+    "jacobian",
+    "pullback",
+    "show_code",
+    "value_and_grad",
+    "withgradient",
+]
+
+
+def pullback(
+    f: Callable[..., Any], *args: Any, backend: str | None = None
+) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """`pullback(f, *args)`: `(y, back)` with `back(dy)` the cotangents of the arguments.
+
+    `back(dy)` returns one cotangent per argument, lazily typed: `ZeroTangent()` where the
+    derivative is zero, thunks unevaluated (see `gradient` for materialized values).
+
+    >>> y, back = pullback(lambda a, b: a * b, 2.0, 3.0)
+    >>> y, back(1.0)
+    (6.0, (3.0, 2.0))
+    """
+    engine = _engine(backend)
+    y, back = engine.rrule_via_ad(f, *args)
+
+    def user_pullback(dy: Any) -> tuple[Any, ...]:
+        return tuple(back(dy)[1:])
+
+    return y, user_pullback
+
+
+def withgradient(f: Callable[..., Any], *args: Any, backend: str | None = None) -> tuple[Any, Any]:
+    """`withgradient(f, *args)`: `(f(*args), gradient(f, *args))` in one pass.
+
+    >>> withgradient(lambda x: x ** 2, 3.0)
+    (9.0, (6.0,))
+    """
+    if len(args) == 1 and isinstance(args[0], Params):
+        return _with_params(f, args[0], backend)
+    engine = _engine(backend)
+    y, back = engine.rrule_via_ad(f, *args)
+    seed = _scalar_seed(f, y)
+    grads = back(seed)[1:]
+    return y, tuple(materialize(x, g) for x, g in zip(args, grads, strict=True))
+
+
+def gradient(f: Callable[..., Any], *args: Any, backend: str | None = None) -> Any:
+    """`gradient(f, *args)`: the gradient of the real scalar `f(*args)`, one per argument.
+
+    Gradients have the structure, shape and dtype of the arguments; where the derivative is
+    zero they are zeros, and `NoTangent()` only for arguments that have no tangent space
+    (bool, str, None). With `gradient(f, Params([W, b]))` the function takes no arguments
+    and the result is a `Grads`, indexed by the parameters themselves.
+
+    >>> gradient(lambda x, y: x * y + y, 2.0, 3.0)
+    (3.0, 3.0)
+    >>> import numpy as np
+    >>> gradient(lambda x: np.sum(x ** 2), np.array([1.0, 2.0]))
+    (array([2., 4.]),)
+    """
+    return withgradient(f, *args, backend=backend)[1]
+
+
+def derivative(f: Callable[[Any], Any], *, backend: str | None = None) -> Callable[[Any], Any]:
+    """`derivative(f)`: the function `x -> f'(x)` of a scalar function `f`.
+
+    >>> f = lambda x: 5 * x + 3
+    >>> f(10), derivative(f)(10)
+    (53, 5.0)
+    """
+
+    @functools.wraps(f)
+    def f_prime(x: Any) -> Any:
+        return gradient(f, x, backend=backend)[0]
+
+    return f_prime
+
+
+def jacobian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> tuple[Any, ...]:
+    """`jacobian(f, *args)`: for each argument, the array `J` with `J[i..., j...] = dy[i...]/dx[j...]`.
+
+    Its shape is `y.shape + x.shape` (as JAX's `jacrev`), computed with one pullback per
+    entry of the output.
+
+    >>> import numpy as np
+    >>> jacobian(lambda x: x ** 2, np.array([1.0, 2.0]))
+    (array([[2., 0.],
+           [0., 4.]]),)
+    """
+    engine = _engine(backend)
+    y, back = engine.rrule_via_ad(f, *args)
+    out = np.asarray(y)
+    if out.dtype.kind not in "fc":
+        raise TangentTypeError(f"jacobian needs a floating-point output, got {out.dtype}")
+    rows: list[list[Any]] = [[] for _ in args]
+    for index in np.ndindex(out.shape):
+        seed = np.zeros_like(out)
+        seed[index] = 1
+        seed_value: Any = (
+            seed if np.ndim(y) else type(y)(seed[()]) if isinstance(y, float) else seed[()]
+        )
+        grads = back(seed_value)[1:]
+        for row, x, g in zip(rows, args, grads, strict=True):
+            row.append(np.asarray(materialize(x, g)))
+    return tuple(
+        np.stack(row).reshape(out.shape + np.shape(x)) if row else np.zeros(np.shape(x))
+        for row, x in zip(rows, args, strict=True)
+    )
+
+
+def grad(
+    f: Callable[..., Any],
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    *,
+    backend: str | None = None,
+) -> Callable[..., Any]:
+    """`grad(f, argnums=0, has_aux=False)`: the gradient function, JAX/autograd style.
+
+    With an int `argnums` the gradient function returns one gradient, with a sequence a
+    tuple; with `has_aux`, `f` returns `(value, aux)` and the gradient function `(grads, aux)`.
+
+    >>> grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+    (3.0, 2.0)
+    """
+    both = value_and_grad(f, argnums, has_aux, backend=backend)
+
+    @functools.wraps(f)
+    def gradient_function(*args: Any, **kwargs: Any) -> Any:
+        value, grads = both(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return gradient_function
+
+
+def value_and_grad(
+    f: Callable[..., Any],
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    *,
+    backend: str | None = None,
+) -> Callable[..., Any]:
+    """`value_and_grad(f, argnums=0, has_aux=False)`: a function returning `(value, grads)`.
+
+    With `has_aux` the value is `(value, aux)`, as in JAX.
+
+    >>> value_and_grad(lambda x: x ** 3)(2.0)
+    (8.0, 12.0)
+    """
+    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    @functools.wraps(f)
+    def value_and_gradient(*args: Any, **kwargs: Any) -> Any:
+        def of_chosen(*chosen: Any) -> Any:
+            full = tuple(
+                chosen[positions.index(i)] if i in positions else a for i, a in enumerate(args)
+            )
+            return f(*full, **kwargs)
+
+        chosen = [args[p] for p in positions]
+        engine = _engine(backend)
+        y, back = engine.rrule_via_ad(of_chosen, *chosen)
+        if has_aux:
+            value, aux = y
+            cotangents = back((_scalar_seed(f, value), ZeroTangent()))[1:]
+        else:
+            cotangents = back(_scalar_seed(f, y))[1:]
+        grads = tuple(materialize(x, g) for x, g in zip(chosen, cotangents, strict=True))
+        return y, grads[0] if isinstance(argnums, int) else grads
+
+    return value_and_gradient
+
+
+def show_code(f: Callable[..., Any], *, backend: str | None = None) -> str:
+    """`show_code(f)`: the code the engine generated for `f`: its forward pass, recording
+    pullbacks, and the backward pass that replays them (Zygote's `@code_llvm f'(10)`).
+
+    >>> print(show_code(lambda x: 5 * x + 3))  # doctest: +ELLIPSIS
+    def make_lambda_(...):
+    <BLANKLINE>
+        def lambda_(x):
+            y1, back3 = call(mul, 5, x)
+            y2, back5 = call(add, y1, 3)
+    ...
+    """
+    engine = _engine(backend)
+    show = getattr(engine, "show", None)
+    if show is None:
+        raise NotImplementedError(f"the {type(engine).__name__} engine cannot show its code")
+    return str(show(f))
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _engine(backend: str | None) -> RuleConfig:
+    return get_engine(backend)
+
+
+def _with_params(f: Callable[..., Any], params: Params, backend: str | None) -> tuple[Any, Grads]:
+    engine = _engine(backend)
+    grads = Grads(params)
+    y, back = engine.rrule_via_ad(f)
+    seed = _scalar_seed(f, y)
+    token = PARAMETERS.set(grads)
+    try:
+        back(seed)
+    finally:
+        PARAMETERS.reset(token)
+    return y, grads
+
+
+def _scalar_seed(f: Callable[..., Any], y: Any) -> Any:
+    """The seed `1` of the same type as the output, which must be a real scalar."""
+    y = unthunk(y)
+    kind = np.asarray(y).dtype.kind if isinstance(y, (int, float, np.generic, np.ndarray)) else ""
+    if isinstance(y, (bool, np.bool_)) or kind not in "iuf" or np.ndim(y) != 0 or not kind:
+        name = getattr(f, "__qualname__", repr(f))
+        raise TangentTypeError(
+            f"gradient needs a real scalar output, but `{name}` returned "
+            f"{_describe(y)}: use `jacobian` or `pullback` for other outputs"
+            + (" (take `np.real`/`abs` of a complex loss)" if kind == "c" else "")
+        )
+    if isinstance(y, np.ndarray):
+        return np.ones_like(y, dtype=y.dtype if kind == "f" else float)
+    if isinstance(y, np.floating):
+        return type(y)(1)
+    return 1.0
+
+
+def _describe(y: Any) -> str:
+    if isinstance(y, np.ndarray):
+        return f"an array of shape {y.shape} and dtype {y.dtype}"
+    return f"a {type(y).__name__}"

@@ -1,0 +1,13 @@
+"""The `reverse` engine: source-to-source reverse mode in the manner of Zygote.
+
+The pipeline, one pass per module: `_source` (the function's tree, found exactly),
+`_checks` (refuse what cannot be differentiated), `_anf` (one operation per statement),
+`_jumps` (no `break`/`continue`/early `return`), `_adjoint` (forward and backward code);
+`_compile` runs them and caches per code object. At run time generated code calls
+`_dispatch.call` for every operation; `_primitives`, `_substitutes` and `_runtime` hold
+what it calls besides the user's functions and the rules.
+"""
+
+from engine._reverse._engine import ReverseEngine
+
+__all__ = ["ReverseEngine"]

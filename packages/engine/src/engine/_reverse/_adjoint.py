@@ -1,0 +1,573 @@
+"""Pass 4: from a flat, jump-free function, the forward code that records pullbacks and the
+backward code that replays them, as one plain Python module.
+
+For `def f(x): ...` the result is
+
+    def make_f(call, acc, Z, ..., <f's free variables>):   # runtime helpers, closure cells
+        def f(x):
+            ...                        # f's statements, each operation through `call`
+            def back(dy):              # its pullback: the statements' adjoints, reversed
+                ...
+                return (df, dx)
+            return y, back
+        return f
+
+Each operation `y = op(a, b)` becomes `y, back3 = call(op, a, b)` forward and, backward,
+`if back3 is not None and dy is not Z: g = back3(dy); dy = Z; da = acc(da, g[1]); ...`.
+Outside loops, pullbacks and branch flags stay in locals that `back` reads; inside loops they
+are pushed on a linked stack of tuples (`stack = (back3, stack)`), popped in reverse order,
+so that memory is linear in the trip count and nothing recurses. A `for` loop records its
+sequence and trip count, a `while` loop its trip count, an `if` the branch it took.
+Adjoints are named after their variables (`dx` for `x`); every one starts at `Z`
+(`ZeroTangent()`), and a statement's pullback is skipped while its output's adjoint is zero.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine._reverse._anf import Primal, RuntimeRef, is_atom
+from engine._reverse._names import Names
+
+__all__ = ["Generated", "generate"]
+
+_OPERATORS: dict[type[ast.AST], str] = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.MatMult: "matmul",
+    ast.Div: "truediv",
+    ast.FloorDiv: "floordiv",
+    ast.Mod: "mod",
+    ast.Pow: "pow",
+    ast.LShift: "lshift",
+    ast.RShift: "rshift",
+    ast.BitOr: "or_",
+    ast.BitXor: "xor",
+    ast.BitAnd: "and_",
+    ast.USub: "neg",
+    ast.UAdd: "pos",
+}
+
+
+@dataclass
+class Generated:
+    """The module made by `generate` and what is needed to build functions from it."""
+
+    module: ast.Module
+    factory: str  # the name of `make_f`
+    function: str  # the name of the forward function inside it
+    helpers: dict[str, str]  # runtime helper -> identifier, in the factory's parameter order
+    freevars: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Code:
+    forward: list[ast.stmt]
+    backward: list[ast.stmt]  # in backward order already
+
+
+def generate(tree: ast.FunctionDef, names: Names, freevars: tuple[str, ...]) -> Generated:
+    """The forward/backward module of `tree` (flat, jump-free; see passes 2 and 3)."""
+    return _Generator(tree, names, freevars).module()
+
+
+class _Generator:
+    def __init__(self, tree: ast.FunctionDef, names: Names, freevars: tuple[str, ...]) -> None:
+        self.tree = tree
+        self.names = names
+        self.freevars = freevars
+        self.params = _parameters(tree.args)
+        self.assigned = _assigned(tree) | set(self.params)
+        self.stack = names.exact("stack")
+        self.tape = names.exact("tape")
+        self.uses_stack = False
+
+    # -- names --------------------------------------------------------------------------------
+
+    def helper(self, name: str) -> ast.Name:
+        return ast.Name(self.names.helper(name), ast.Load())
+
+    def unwrap(self, node: ast.AST) -> Any:
+        return _Unwrap(self.helper).visit(node)
+
+    def d(self, variable: str) -> str:
+        return self.names.adjoint(variable)
+
+    # -- module -------------------------------------------------------------------------------
+
+    def module(self) -> Generated:
+        body = self.tree.body
+        final = body[-1]
+        assert isinstance(final, ast.Return)
+        code = self.block(body[:-1], in_loop=False)
+        seed = ast.Name(self.names.exact("dy"), ast.Load())
+        back_name = self.names.exact("back")
+        returned = final.value
+        backward: list[ast.stmt] = []
+        if self.uses_stack:
+            backward.append(_assign(self.tape, ast.Name(self.stack, ast.Load())))
+        adjoints_before = self.names.adjoints()
+        backward_body = list(code.backward)
+        if isinstance(returned, ast.Name):
+            seed_assign = _assign(self.d(returned.id), seed)
+        else:
+            seed_assign = None
+        result = self.backward_result()
+        zero = self.helper("Z")
+        inits = [
+            _assign(adjoint, zero)
+            for variable, adjoint in sorted(self.names.adjoints().items())
+            if seed_assign is None or variable != returned.id  # type: ignore[union-attr]
+        ]
+        del adjoints_before
+        backward = [*backward, *inits, *([seed_assign] if seed_assign else []), *backward_body]
+        backward.extend(result)
+        back = ast.FunctionDef(
+            name=back_name,
+            args=_arguments([seed.id]),
+            body=backward,
+            decorator_list=[],
+        )
+        forward: list[ast.stmt] = []
+        if self.uses_stack:
+            forward.append(_assign(self.stack, ast.Constant(None)))
+        forward.extend(code.forward)
+        forward.append(back)
+        forward.append(
+            ast.Return(ast.Tuple([returned, ast.Name(back_name, ast.Load())], ast.Load()))
+        )
+        base = self.tree.name if self.tree.name.isidentifier() else "lambda"
+        function = ast.FunctionDef(
+            name=self.names.exact(f"{base}_forward"),
+            args=_without_defaults(self.tree.args),
+            body=forward,
+            decorator_list=[],
+        )
+        factory_name = self.names.exact(f"make_{base}")
+        helpers = self.names.helpers()
+        factory = ast.FunctionDef(
+            name=factory_name,
+            args=_arguments([*helpers.values(), *self.freevars]),
+            body=[function, ast.Return(ast.Name(function.name, ast.Load()))],
+            decorator_list=[],
+        )
+        for node in (factory, function, back):
+            if "type_params" in ast.FunctionDef._fields:
+                node.type_params = []  # type: ignore[attr-defined]
+        module = ast.Module([factory], type_ignores=[])
+        _locate(module, self.tree)
+        return Generated(module, factory_name, function.name, helpers, list(self.freevars))
+
+    def backward_result(self) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        adjoints = self.names.adjoints()
+        globals_ = sorted(v for v in adjoints if v not in self.assigned and v not in self.freevars)
+        for variable in globals_:
+            out.append(
+                _call_stmt(self.helper("to_params"), [_load(variable), _load(adjoints[variable])])
+            )
+        closure: ast.expr = self.helper("NO")
+        captured = [v for v in self.freevars if v in adjoints]
+        if captured:
+            closure = ast.Call(
+                self.helper("closure_tangent"),
+                [],
+                [ast.keyword(v, _load(adjoints[v])) for v in captured],
+            )
+        cotangents = [closure] + [
+            _load(adjoints[p]) if p in adjoints else self.helper("Z") for p in self.params
+        ]
+        out.append(ast.Return(ast.Tuple(cotangents, ast.Load())))
+        return out
+
+    # -- statements ---------------------------------------------------------------------------
+
+    def block(self, statements: list[ast.stmt], in_loop: bool) -> _Code:
+        forward: list[ast.stmt] = []
+        backward: list[ast.stmt] = []
+        for statement in statements:
+            code = self.statement(statement, in_loop)
+            forward.extend(code.forward)
+            backward[:0] = code.backward
+        return _Code(forward, backward)
+
+    def statement(self, node: ast.stmt, in_loop: bool) -> _Code:
+        if isinstance(node, ast.Assign):
+            target = node.targets[0]
+            assert isinstance(target, ast.Name)
+            return self.assign(target.id, node.value, node, in_loop)
+        if isinstance(node, ast.FunctionDef):
+            return _Code([node], self.closure_adjoint(node.name, node))
+        if isinstance(node, ast.If):
+            return self.branch(node, in_loop)
+        if isinstance(node, ast.For):
+            return self.for_loop(node, in_loop)
+        if isinstance(node, ast.While):
+            return self.while_loop(node, in_loop)
+        return _Code([self.unwrap(node)], [])  # raise, assert, pass, break, primal expressions
+
+    def record(self, name: str, in_loop: bool) -> tuple[list[ast.stmt], list[ast.stmt]]:
+        """Keep `name`'s value for the backward pass: forward and backward statements."""
+        if not in_loop:
+            return [], []
+        self.uses_stack = True
+        push = _assign(self.stack, ast.Tuple([_load(name), _load(self.stack)], ast.Load()))
+        pop = ast.Assign(
+            [ast.Tuple([_store(name), _store(self.tape)], ast.Store())], _load(self.tape)
+        )
+        return [push], [pop]
+
+    def assign(self, target: str, value: ast.expr, like: ast.AST, in_loop: bool) -> _Code:
+        dt = self.d(target)
+        zero = self.helper("Z")
+        if isinstance(value, ast.Name):
+            forward = [_assign(target, value)]
+            if value.id == target:
+                return _Code(forward, [])
+            backward = [
+                _assign(self.d(value.id), self.acc(value.id, _load(dt))),
+                _assign(dt, zero),
+            ]
+            return _Code(forward, backward)
+        if isinstance(value, (ast.Constant, Primal)):
+            return _Code([_assign(target, self.unwrap(value))], [_assign(dt, zero)])
+        if isinstance(value, ast.Lambda):
+            return _Code([_assign(target, value)], self.closure_adjoint(target, value))
+        operation, inputs = self.operation(value)
+        back = self.names.fresh("back")
+        grads = self.names.fresh("g")
+        forward: list[ast.stmt] = [
+            ast.Assign([ast.Tuple([_store(target), _store(back)], ast.Store())], operation)
+        ]
+        push, pop = self.record(back, in_loop)
+        forward.extend(push)
+        apply = [
+            _assign(grads, ast.Call(_load(back), [_load(dt)], [])),
+            _assign(dt, zero),
+        ]
+        for variable, part in inputs:
+            apply.append(_assign(self.d(variable), self.acc(variable, part(_load(grads)))))
+        test = ast.BoolOp(
+            ast.And(),
+            [
+                ast.Compare(_load(back), [ast.IsNot()], [ast.Constant(None)]),
+                ast.Compare(_load(dt), [ast.IsNot()], [zero]),
+            ],
+        )
+        backward = [*pop, ast.If(test, apply, [_assign(dt, zero)])]
+        del like
+        return _Code(forward, backward)
+
+    def acc(self, variable: str, value: ast.expr) -> ast.expr:
+        return ast.Call(self.helper("acc"), [_load(self.d(variable)), value], [])
+
+    def operation(self, value: ast.expr) -> tuple[ast.expr, list[tuple[str, Part]]]:
+        """The runtime call computing `value` and, per input variable, how to read its
+        cotangent from the pullback's result."""
+        call = self.helper("call")
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            receiver = value.func.value
+            args = [receiver, ast.Constant(value.func.attr), *value.args]
+            inputs = _inputs([receiver], 0) + _arguments_inputs(value, first=1, helper=self.helper)
+            return ast.Call(self.helper("call_method"), args, value.keywords), inputs
+        if isinstance(value, ast.Call):
+            func = value.func
+            arguments = _arguments_inputs(value, first=1, helper=self.helper)
+            if isinstance(func, RuntimeRef):
+                return ast.Call(call, [self.helper(func.name), *value.args], []), arguments
+            inputs = _inputs([func], 0) + arguments
+            return ast.Call(call, [func, *value.args], value.keywords), inputs
+        if isinstance(value, ast.Attribute):
+            args = [value.value, ast.Constant(value.attr)]
+            return ast.Call(self.helper("get_attr"), args, []), _inputs([value.value], 0)
+        if isinstance(value, ast.Subscript):
+            index = self.unwrap(value.slice)
+            args = [self.helper("getitem"), value.value, index]
+            return ast.Call(call, args, []), _inputs([value.value], 1)
+        if isinstance(value, ast.BinOp):
+            op = self.helper(_OPERATORS[type(value.op)])
+            operands = [value.left, value.right]
+            return ast.Call(call, [op, *operands], []), _inputs(operands, 1)
+        if isinstance(value, ast.UnaryOp):
+            op = self.helper(_OPERATORS[type(value.op)])
+            return ast.Call(call, [op, value.operand], []), _inputs([value.operand], 1)
+        if isinstance(value, (ast.Tuple, ast.List)):
+            make = self.helper("make_tuple" if isinstance(value, ast.Tuple) else "make_list")
+            return ast.Call(call, [make, *value.elts], []), _inputs(value.elts, 1)
+        if isinstance(value, ast.Dict):
+            keys = ast.Tuple(
+                [ast.Constant(None) if k is None else k for k in value.keys], ast.Load()
+            )
+            args = [self.helper("make_dict"), keys, *value.values]
+            return ast.Call(call, args, []), _inputs(value.values, 2)
+        raise AssertionError(f"not a flat operation: {ast.dump(value)}")
+
+    def closure_adjoint(self, name: str, node: ast.FunctionDef | ast.Lambda) -> list[ast.stmt]:
+        captured = sorted(_loaded_names(node) & self.assigned - {name})
+        dg = self.d(name)
+        out: list[ast.stmt] = []
+        for variable in captured:
+            part = ast.Call(self.helper("closure_part"), [_load(dg), ast.Constant(variable)], [])
+            out.append(_assign(self.d(variable), self.acc(variable, part)))
+        out.append(_assign(dg, self.helper("Z")))
+        return out
+
+    def branch(self, node: ast.If, in_loop: bool) -> _Code:
+        body = self.block(node.body, in_loop)
+        orelse = self.block(node.orelse, in_loop)
+        test = self.unwrap(node.test)
+        if not body.backward and not orelse.backward:
+            return _Code([ast.If(test, body.forward or [ast.Pass()], orelse.forward)], [])
+        flag = self.names.fresh("took")
+        push, pop = self.record(flag, in_loop)
+        then = [*body.forward, _assign(flag, ast.Constant(True)), *push]
+        other = [*orelse.forward, _assign(flag, ast.Constant(False)), *push]
+        backward = [*pop, ast.If(_load(flag), body.backward or [ast.Pass()], orelse.backward)]
+        return _Code([ast.If(test, then, other)], backward)
+
+    def for_loop(self, node: ast.For, in_loop: bool) -> _Code:
+        assert isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name)
+        item, sequence = node.target.id, node.iter.id
+        body = self.block(node.body, in_loop=True)
+        item_active = item in self.names.adjoints()
+        if not body.backward and not item_active:
+            return _Code([ast.For(node.target, node.iter, body.forward or [ast.Pass()], [])], [])
+        count = self.names.fresh("count")
+        forward: list[ast.stmt] = [
+            _assign(count, ast.Constant(0)),
+            ast.For(node.target, node.iter, [_increment(count), *body.forward], []),
+        ]
+        push_sequence, pop_sequence = self.record(sequence, in_loop)
+        push_count, pop_count = self.record(count, in_loop)
+        forward += push_sequence + push_count
+        index = self.names.fresh("k")
+        loop_body = list(body.backward)
+        backward: list[ast.stmt] = [*pop_count, *pop_sequence]
+        if item_active:
+            items = self.names.fresh("items")
+            backward.append(
+                _assign(items, ast.Call(self.helper("ItemCotangents"), [_load(sequence)], []))
+            )
+            loop_body.append(
+                _call_stmt(
+                    ast.Attribute(_load(items), "add", ast.Load()),
+                    [_load(index), _load(self.d(item))],
+                )
+            )
+            loop_body.append(_assign(self.d(item), self.helper("Z")))
+        reverse = ast.Call(
+            ast.Name("range", ast.Load()),
+            [
+                ast.BinOp(_load(count), ast.Sub(), ast.Constant(1)),
+                ast.Constant(-1),
+                ast.Constant(-1),
+            ],
+            [],
+        )
+        backward.append(ast.For(_store(index), reverse, loop_body or [ast.Pass()], []))
+        if item_active:
+            total = ast.Call(ast.Attribute(_load(items), "total", ast.Load()), [], [])
+            backward.append(_assign(self.d(sequence), self.acc(sequence, total)))
+        return _Code(forward, backward)
+
+    def while_loop(self, node: ast.While, in_loop: bool) -> _Code:
+        body = self.block(node.body, in_loop=True)
+        test = self.unwrap(node.test)
+        if not body.backward:
+            return _Code([ast.While(test, body.forward or [ast.Pass()], [])], [])
+        count = self.names.fresh("count")
+        push, pop = self.record(count, in_loop)
+        forward = [
+            _assign(count, ast.Constant(0)),
+            ast.While(test, [_increment(count), *body.forward], []),
+            *push,
+        ]
+        repeat = ast.Call(ast.Name("range", ast.Load()), [_load(count)], [])
+        backward = [*pop, ast.For(_store(self.names.fresh("_")), repeat, body.backward, [])]
+        return _Code(forward, backward)
+
+
+class Part:
+    """How to read one input's cotangent from a pullback's result `g`."""
+
+    def __init__(self, build: object) -> None:
+        self.build = build
+
+    def __call__(self, grads: ast.expr) -> ast.expr:
+        return self.build(grads)  # type: ignore[operator,no-any-return]
+
+
+def _inputs(atoms: list[ast.expr], first: int) -> list[tuple[str, Part]]:
+    found: list[tuple[str, Part]] = []
+    for position, atom in enumerate(atoms, start=first):
+        if isinstance(atom, ast.Name):
+            found.append((atom.id, Part(lambda g, i=position: _index(g, i))))
+    return found
+
+
+def _arguments_inputs(call: ast.Call, first: int, helper: object) -> list[tuple[str, Part]]:
+    found: list[tuple[str, Part]] = []
+    starred = [i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)]
+    trailing = len(call.args) - starred[0] - 1 if starred else 0
+    for position, arg in enumerate(call.args, start=first):
+        if isinstance(arg, ast.Starred):
+            if isinstance(arg.value, ast.Name):
+                star = helper("star_part")  # type: ignore[operator]
+                found.append(
+                    (
+                        arg.value.id,
+                        Part(
+                            lambda g, p=position, s=star: ast.Call(
+                                s, [g, ast.Constant(p), ast.Constant(trailing)], []
+                            )
+                        ),
+                    )
+                )
+        elif isinstance(arg, ast.Name):
+            if starred and position - first > starred[0]:
+                found.append(
+                    (
+                        arg.id,
+                        Part(lambda g, back=len(call.args) - (position - first): _index(g, -back)),
+                    )
+                )
+            else:
+                found.append((arg.id, Part(lambda g, i=position: _index(g, i))))
+    explicit = [k.arg for k in call.keywords if k.arg is not None]
+    for keyword in call.keywords:
+        if not isinstance(keyword.value, ast.Name):
+            continue
+        if keyword.arg is None:
+            rest = helper("kw_rest")  # type: ignore[operator]
+            names = ast.Tuple([ast.Constant(n) for n in explicit], ast.Load())
+            found.append(
+                (keyword.value.id, Part(lambda g, r=rest, n=names: ast.Call(r, [g, n], [])))
+            )
+        else:
+            part = helper("kw_part")  # type: ignore[operator]
+            found.append(
+                (
+                    keyword.value.id,
+                    Part(lambda g, p=part, k=keyword.arg: ast.Call(p, [g, ast.Constant(k)], [])),
+                )
+            )
+    return found
+
+
+def _index(value: ast.expr, index: int) -> ast.expr:
+    return ast.Subscript(value, ast.Constant(index), ast.Load())
+
+
+def _parameters(args: ast.arguments) -> list[str]:
+    names = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if args.vararg:
+        names.append(args.vararg.arg)
+    names.extend(a.arg for a in args.kwonlyargs)
+    if args.kwarg:
+        names.append(args.kwarg.arg)
+    return names
+
+
+def _assigned(tree: ast.FunctionDef) -> set[str]:
+    found: set[str] = set()
+    for statement in tree.body:
+        for node in _walk_outside_nested(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                found.add(node.id)
+            elif isinstance(node, ast.FunctionDef):
+                found.add(node.name)
+    return found
+
+
+def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
+    found = [node]
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.Lambda)):
+            found.append(child)
+            continue
+        found.extend(_walk_outside_nested(child))
+    return found
+
+
+def _loaded_names(node: ast.FunctionDef | ast.Lambda) -> set[str]:
+    bound = set(_parameters(node.args))
+    body = node.body if isinstance(node, ast.FunctionDef) else [node.body]
+    loaded = {n.id for part in body for n in ast.walk(part) if isinstance(n, ast.Name)}
+    return loaded - bound
+
+
+class _Unwrap(ast.NodeTransformer):
+    """Remove the markers of pass 2: `Primal(e)` is `e`, a `RuntimeRef` the helper's name."""
+
+    def __init__(self, helper: Callable[[str], ast.Name]) -> None:
+        self.helper = helper
+
+    def visit_Primal(self, node: Primal) -> ast.AST:
+        return self.visit(node.value)  # type: ignore[no-any-return]
+
+    def visit_RuntimeRef(self, node: RuntimeRef) -> ast.AST:
+        return self.helper(node.name)
+
+
+def _assign(name: str, value: ast.expr) -> ast.stmt:
+    return ast.Assign([_store(name)], value)
+
+
+def _increment(name: str) -> ast.stmt:
+    return ast.AugAssign(_store(name), ast.Add(), ast.Constant(1))
+
+
+def _call_stmt(func: ast.expr, args: list[ast.expr]) -> ast.stmt:
+    return ast.Expr(ast.Call(func, args, []))
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _store(name: str) -> ast.Name:
+    return ast.Name(name, ast.Store())
+
+
+def _arguments(names: list[str]) -> ast.arguments:
+    return ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(n) for n in names],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
+
+
+def _without_defaults(args: ast.arguments) -> ast.arguments:
+    # Defaults come from the function object (its __defaults__), evaluated where it was defined.
+    return ast.arguments(
+        posonlyargs=args.posonlyargs,
+        args=args.args,
+        vararg=args.vararg,
+        kwonlyargs=args.kwonlyargs,
+        kw_defaults=[None] * len(args.kwonlyargs),
+        kwarg=args.kwarg,
+        defaults=[],
+    )
+
+
+def _locate(module: ast.Module, like: ast.AST) -> None:
+    """Give generated nodes the location of the statement they come from (or of `like`)."""
+
+    def visit(node: ast.AST, lineno: int, end: int) -> None:
+        if "lineno" in node._attributes:
+            if getattr(node, "lineno", None) is None:
+                node.lineno, node.end_lineno = lineno, end  # type: ignore[attr-defined]
+                node.col_offset, node.end_col_offset = 0, 0  # type: ignore[attr-defined]
+            lineno, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        for child in ast.iter_child_nodes(node):
+            visit(child, lineno, end)
+
+    visit(module, like.lineno, like.end_lineno or like.lineno)  # type: ignore[attr-defined]

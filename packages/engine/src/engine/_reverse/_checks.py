@@ -1,0 +1,105 @@
+"""Pass 1: refuse, before anything runs, the constructs the reverse engine cannot differentiate.
+
+Each refusal is an `UnsupportedConstructError` with the file and line of the construct and
+what to write instead. Mutation (`x[i] = v`, `obj.a = v`, `del`) is refused here; in-place
+operators on names (`x += y`) are checked when they run, since only then is it known whether
+`x` is a mutable array or an immutable number.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from rulescore import UnsupportedConstructError
+
+__all__ = ["check_supported"]
+
+_MUTATION = (
+    "build a new value instead: `np.where(mask, v, x)` or `np.concatenate` for arrays, "
+    "`{**d, key: v}` for dicts, `dataclasses.replace(obj, field=v)` for objects"
+)
+
+_REFUSED: dict[type[ast.AST], tuple[str, str]] = {
+    ast.Try: ("`try` statement", "move the `try` out of the differentiated function"),
+    ast.With: ("`with` statement", "move the `with` block out of the differentiated function"),
+    ast.AsyncFunctionDef: ("`async def`", "differentiate synchronous code"),
+    ast.AsyncFor: ("`async for`", "differentiate synchronous code"),
+    ast.AsyncWith: ("`async with`", "differentiate synchronous code"),
+    ast.Await: ("`await`", "differentiate synchronous code"),
+    ast.Yield: ("`yield` (a generator function)", "return a list instead"),
+    ast.YieldFrom: ("`yield from` (a generator function)", "return a list instead"),
+    ast.Global: ("`global` statement", "return the value instead of assigning a global"),
+    ast.Nonlocal: ("`nonlocal` statement", "return the value instead of rebinding it"),
+    ast.ClassDef: ("class definition", "define the class outside the function"),
+    ast.Delete: ("`del` statement", "leave the name unused instead"),
+    ast.NamedExpr: ("assignment expression (`:=`)", "assign in a statement of its own"),
+    ast.Import: ("`import` statement", "import at module level"),
+    ast.ImportFrom: ("`import` statement", "import at module level"),
+}
+if hasattr(ast, "Match"):
+    _REFUSED[ast.Match] = ("`match` statement", "use `if`/`elif`")
+if hasattr(ast, "TryStar"):
+    _REFUSED[ast.TryStar] = ("`try` statement", "move the `try` out of the differentiated function")
+
+
+def check_supported(tree: ast.FunctionDef, filename: str) -> None:
+    """Raise `UnsupportedConstructError` at the first construct of `tree` that is refused.
+
+    Nested functions and lambdas are checked when they are called, not here.
+    """
+    for statement in tree.body:
+        for node in _walk_outside_nested(statement):
+            _check(node, filename)
+
+
+def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
+    found = [node]
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.Lambda, ast.FunctionDef)):
+            found.append(child)  # the definition is checked, not its body
+            continue
+        found.extend(_walk_outside_nested(child))
+    return found
+
+
+def _check(node: ast.AST, filename: str) -> None:
+    refused = _REFUSED.get(type(node))
+    if refused is not None:
+        raise UnsupportedConstructError(filename, node.lineno, *refused)  # type: ignore[attr-defined]
+    if isinstance(node, ast.FunctionDef) and node.decorator_list:
+        raise UnsupportedConstructError(
+            filename,
+            node.lineno,
+            "a decorated nested function",
+            "define it at module level or apply the decorator outside",
+        )
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            _check_target(target, filename)
+    if isinstance(node, (ast.For, ast.comprehension)):
+        _check_target(node.target, filename)
+
+
+def _check_target(target: ast.expr, filename: str) -> None:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _check_target(element, filename)
+    elif isinstance(target, ast.Subscript):
+        raise UnsupportedConstructError(
+            filename, target.lineno, "assignment to an item (`x[i] = v`, mutation)", _MUTATION
+        )
+    elif isinstance(target, ast.Attribute):
+        raise UnsupportedConstructError(
+            filename,
+            target.lineno,
+            "assignment to an attribute (`obj.a = v`, mutation)",
+            _MUTATION,
+        )
+    elif isinstance(target, ast.Starred):
+        raise UnsupportedConstructError(
+            filename,
+            target.lineno,
+            "starred assignment target (`a, *rest = ...`)",
+            "index the sequence instead: `a, rest = xs[0], xs[1:]`",
+        )

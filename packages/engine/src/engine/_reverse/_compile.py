@@ -1,0 +1,164 @@
+"""The pipeline: source -> checks -> flat form -> no jumps -> forward/backward module ->
+code, cached per code object; and the step that makes a callable forward function from a
+user's function object (its defaults, its closure cells, the runtime helpers).
+
+Set `ENGINE_DEBUG_PASSES=1` in the environment to print the code after each pass.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import threading
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine._reverse import _runtime
+from engine._reverse._adjoint import generate
+from engine._reverse._anf import Primal, RuntimeRef, flatten
+from engine._reverse._checks import check_supported
+from engine._reverse._jumps import remove_jumps
+from engine._reverse._names import Names
+from engine._reverse._source import function_tree
+
+__all__ = ["Transformed", "forward_function", "transformed"]
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """A function's generated code: its source text and how to instantiate it."""
+
+    source: str
+    code: types.CodeType  # the forward function's code object
+    helper_cells: dict[str, types.CellType]  # identifier -> cell holding the helper
+
+    def instantiate(self, f: types.FunctionType) -> Callable[..., Any]:
+        """The forward function of `f`: `f`'s defaults and closure, the helpers' cells."""
+        cells = dict(zip(f.__code__.co_freevars, f.__closure__ or (), strict=True))
+        closure = tuple(self.helper_cells.get(n) or cells[n] for n in self.code.co_freevars)
+        forward = types.FunctionType(self.code, f.__globals__, f.__name__, f.__defaults__, closure)
+        if f.__kwdefaults__:
+            forward.__kwdefaults__ = f.__kwdefaults__
+        return forward
+
+
+_cache: dict[types.CodeType, Transformed] = {}
+_lock = threading.Lock()
+
+
+def transformed(f: types.FunctionType) -> Transformed:
+    """The `Transformed` of `f`'s code (made once per code object)."""
+    code = f.__code__
+    found = _cache.get(code)
+    if found is None:
+        with _lock:
+            found = _cache.get(code) or _transform(f)
+            _cache[code] = found
+    return found
+
+
+def forward_function(f: types.FunctionType) -> Callable[..., Any]:
+    """`f`'s forward function: called like `f`, it returns `(y, back)`."""
+    return transformed(f).instantiate(f)
+
+
+def _transform(f: types.FunctionType) -> Transformed:
+    source = function_tree(f.__code__, f)
+    tree, filename = source.tree, source.filename
+    debug = bool(os.environ.get("ENGINE_DEBUG_PASSES"))
+    check_supported(tree, filename)
+    names = Names(tree)
+    flat = flatten(tree, names, filename)
+    _show("flatten", flat, debug)
+    jump_free = remove_jumps(flat, names)
+    _show("remove_jumps", jump_free, debug)
+    generated = generate(jump_free, names, f.__code__.co_freevars)
+    text = ast.unparse(generated.module)
+    if debug:
+        print(f"== generate\n{text}")
+    module_code = compile(generated.module, filename, "exec")
+    factory_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    code = next(
+        c
+        for c in factory_code.co_consts
+        if isinstance(c, types.CodeType) and c.co_name == generated.function
+    )
+    values = _runtime_helpers()
+    cells = {
+        identifier: types.CellType(values[helper])
+        for helper, identifier in generated.helpers.items()
+    }
+    return Transformed(text, code, cells)
+
+
+def _show(name: str, tree: ast.FunctionDef, debug: bool) -> None:
+    if debug:
+        print(f"== {name}\n{ast.unparse(_Markers().visit(_copy(tree)))}")
+
+
+def _copy(tree: ast.AST) -> ast.AST:
+    import copy
+
+    return copy.deepcopy(tree)
+
+
+class _Markers(ast.NodeTransformer):
+    """Pass markers as calls, so that `ast.unparse` can print them."""
+
+    def visit_Primal(self, node: Primal) -> ast.AST:
+        return ast.Call(ast.Name("primal", ast.Load()), [self.visit(node.value)], [])
+
+    def visit_RuntimeRef(self, node: RuntimeRef) -> ast.AST:
+        return ast.Name(node.name, ast.Load())
+
+
+def _runtime_helpers() -> dict[str, Any]:
+    import operator
+
+    from engine._reverse import _dispatch, _primitives
+
+    return {
+        "call": _dispatch.call,
+        "call_method": _dispatch.call_method,
+        "get_attr": _dispatch.get_attr,
+        "acc": _runtime.acc,
+        "Z": _runtime.Z,
+        "NO": _runtime.NO,
+        "getitem": operator.getitem,
+        "make_tuple": _primitives.make_tuple,
+        "make_list": _primitives.make_list,
+        "make_dict": _primitives.make_dict,
+        "append": _primitives.append,
+        "set_item": _primitives.set_item,
+        "as_sequence": _primitives.as_sequence,
+        "ItemCotangents": _runtime.ItemCotangents,
+        "check_not_inplace": _runtime.check_not_inplace,
+        "closure_part": _runtime.closure_part,
+        "closure_tangent": _runtime.closure_tangent,
+        "kw_part": _runtime.kw_part,
+        "kw_rest": _runtime.kw_rest,
+        "star_part": _runtime.star_part,
+        "to_params": _runtime.to_params,
+        **{
+            name: getattr(operator, name)
+            for name in (
+                "add",
+                "sub",
+                "mul",
+                "matmul",
+                "truediv",
+                "floordiv",
+                "mod",
+                "pow",
+                "lshift",
+                "rshift",
+                "or_",
+                "xor",
+                "and_",
+                "neg",
+                "pos",
+            )
+        },
+    }

@@ -1,0 +1,500 @@
+"""One dispatch for every call site of generated code: `call(f, *args, **kwargs)` returns
+`(y, pullback)`, or `(y, None)` when `y` has no derivative.
+
+In order: a registered rrule (through the engine's `RuleConfig`, so rules that call back into
+AD work); the callee's own Python source, transformed (functions, lambdas, closures, bound
+methods, callable objects, `functools.partial`, and the engine's own versions of `map`,
+`zip`, `enumerate`, ...); construction of dataclasses and namedtuples; else a function
+without source is run as it is when neither its arguments nor its result carry derivatives
+(`len`, `print`, `np.zeros(3)`), and refused otherwise with a `MissingRuleError` naming it.
+
+Resolution is cached per function and argument types; the cache is dropped whenever a rule
+is registered (`rrule.generation`), so a rule added after the first call is used next time.
+Real scalars (`float`, `int`, `np.float64`) take a fast path through the partials of
+`scalar_rule` rules: the same derivative, without the pullback's projections.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from engine._reverse import _substitutes
+from engine._reverse._primitives import carries_derivative
+from engine._reverse._runtime import NO, Z, KwCotangents
+from rulescore import (
+    MissingRuleError,
+    RuleConfig,
+    RuleInfo,
+    Tangent,
+    UnsupportedConstructError,
+    has_tangent_space,
+    rrule,
+    unthunk,
+)
+from rulescore._errors import qualified_name
+
+__all__ = ["call", "call_method", "get_attr", "set_config"]
+
+Pullback = Callable[[Any], tuple[Any, ...]]
+Handler = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[Any, Pullback | None]]
+
+_REAL = frozenset({float, int, np.float64})
+_cache: dict[Any, Handler] = {}
+_state = {"generation": -1}
+_config: list[RuleConfig] = [RuleConfig()]
+_transform: list[Callable[[types.FunctionType], Callable[..., Any]]] = []
+
+
+def set_config(
+    config: RuleConfig, transform: Callable[[types.FunctionType], Callable[..., Any]]
+) -> None:
+    """Install the engine's configuration and its function transform (done once, at import)."""
+    _config[0] = config
+    _transform[:] = [transform]
+
+
+def call(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
+    """`(f(*args, **kwargs), pullback)` by the first applicable way described above."""
+    if rrule.generation != _state["generation"]:
+        _cache.clear()
+        _state["generation"] = rrule.generation
+    if type(f) is types.FunctionType:
+        info = rrule.lookup(f, args, _config[0])
+        handler = _transformed if info is None else _for_rule(info, args)
+        return handler(f, args, kwargs)
+    try:
+        key = (f, *map(type, args))
+        handler = _cache.get(key)  # type: ignore[assignment]
+        if handler is None:
+            handler = _cache[key] = _resolve(f, args)
+    except TypeError:  # an unhashable callable
+        handler = _resolve(f, args)
+    return handler(f, args, kwargs)
+
+
+def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
+    """`obj.name(*args, **kwargs)`; the pullback gives `(d_obj, d_arg1, ...)`."""
+    kind = type(obj)
+    if kind is types.ModuleType or isinstance(obj, type):
+        return call(getattr(obj, name), *args, **kwargs)  # the module or class gets `df`
+    attribute = _static(kind, name)
+    if isinstance(attribute, staticmethod):
+        return call(attribute.__func__, *args, **kwargs)
+    if isinstance(attribute, classmethod):
+        y, back = call(attribute.__func__, kind, *args, **kwargs)
+        return y, _shifted(back, 2, prefix=(NO,))
+    if attribute is _MISSING or name in getattr(obj, "__dict__", ()) or not callable(attribute):
+        return call(getattr(obj, name), *args, **kwargs)
+    if attribute in _MUTATING:
+        frame = sys._getframe(1)
+        raise UnsupportedConstructError(
+            frame.f_code.co_filename,
+            frame.f_lineno,
+            f"`{kind.__name__}.{name}` (it mutates the {kind.__name__} in place)",
+            _MUTATING_HINT,
+        )
+    y, back = call(attribute, obj, *args, **kwargs)
+    return y, _shifted(back, 1)
+
+
+def get_attr(obj: Any, name: str) -> tuple[Any, Pullback | None]:
+    """`obj.name`; the pullback gives `(d_obj,)`."""
+    kind = type(obj)
+    if kind is types.ModuleType or isinstance(obj, type):
+        return getattr(obj, name), None
+    attribute = _static(kind, name)
+    if isinstance(attribute, property) and attribute.fget is not None:
+        y, back = call(attribute.fget, obj)
+        return y, _shifted(back, 1)
+    y = getattr(obj, name)
+    if isinstance(attribute, types.FunctionType):
+        return y, _bound_method_pullback  # a bound method's tangent is its receiver's
+    if _is_field(obj, kind, name, attribute):
+        if not carries_derivative(y) and not has_tangent_space(y):
+            return y, None
+        return y, _field_pullback(kind, name)
+    if attribute is not _MISSING and hasattr(attribute, "__get__"):
+        getter = attribute.__get__
+        info = rrule.lookup(getter, (obj,), _config[0])
+        if info is not None and info.rule is not None:
+            result, back = info.rule(obj) if info.config is None else info.rule(_config[0], obj)
+            return result, _shifted(back, 1)
+    if carries_derivative(y) and carries_derivative(obj):
+        raise MissingRuleError(
+            f"no rule for the attribute `{kind.__qualname__}.{name}`: define one with "
+            f"`@rrule.register(type(x).{name}.__get__)` or read it outside the function"
+        )
+    return y, None
+
+
+# ---------------------------------------------------------------------------------------
+# resolution
+
+
+def _resolve(f: Any, args: tuple[Any, ...]) -> Handler:
+    info = rrule.lookup(f, args, _config[0])
+    if info is not None:
+        return _for_rule(info, args)
+    substitute = _substitutes.SUBSTITUTES.get(f) if _hashable(f) else None
+    if substitute is not None:
+        return _substitute(substitute)
+    if isinstance(f, types.MethodType):
+        return _bound_method
+    if isinstance(f, functools.partial):
+        return _partial
+    if isinstance(f, type):
+        if dataclasses.is_dataclass(f) or (issubclass(f, tuple) and hasattr(f, "_fields")):
+            return _construct
+        return _opaque
+    call_method_ = _static(type(f), "__call__")
+    if isinstance(call_method_, types.FunctionType):
+        return _callable_object
+    return _opaque
+
+
+def _for_rule(info: RuleInfo, args: tuple[Any, ...]) -> Handler:
+    if info.kind == "non_differentiable":
+        return _non_differentiable
+    if info.partials is not None and all(type(a) in _REAL for a in args):
+        return _scalar_handler(info)
+    return _rule_handler(info)
+
+
+def _non_differentiable(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return f(*args, **kwargs), None
+
+
+def _rule_handler(info: RuleInfo) -> Handler:
+    rule = info.rule
+    assert rule is not None
+
+    def apply_rule(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        npositional = len(args)
+        moved: dict[str, int] = {}
+        if kwargs:
+            args, kwargs, moved = _bind_keywords(f, args, kwargs)
+        if info.config is not None:
+            y, back = rule(_config[0], *args, **kwargs)
+        else:
+            y, back = rule(*args, **kwargs)
+        if moved:
+            return y, _keywords_from_positions(back, npositional, moved)
+        return y, back
+
+    return apply_rule
+
+
+def _scalar_handler(info: RuleInfo) -> Handler:
+    partials = info.partials
+    assert partials is not None
+    generic = _rule_handler(info)
+
+    def scalar(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if kwargs:
+            return generic(f, args, kwargs)
+        y = f(*args)
+        if type(y) not in _REAL:
+            return generic(f, args, kwargs)
+
+        def scalar_pullback(dy: Any) -> tuple[Any, ...]:
+            if type(dy) not in _REAL:
+                return generic(f, args, kwargs)[1](dy)  # type: ignore[no-any-return,misc]
+            return (NO, *[NO if p is None else p(*args, y) * dy for p in partials])
+
+        return y, scalar_pullback
+
+    return scalar
+
+
+def _transformed(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    forward = _transform[0](f)
+    y, back = forward(*args, **kwargs)
+    return y, _call_site_pullback(f.__code__, back, len(args), kwargs)
+
+
+def _call_site_pullback(
+    code: types.CodeType, back: Pullback, npositional: int, kwargs: dict[str, Any]
+) -> Pullback:
+    """Map the backward code's `(df, d_param1, ...)`, in parameter order, to the call's
+    layout: one cotangent per positional argument, keyword cotangents in `.kw`."""
+    nparams = code.co_argcount
+    has_varargs = bool(code.co_flags & inspect.CO_VARARGS)
+    has_varkw = bool(code.co_flags & inspect.CO_VARKEYWORDS)
+    names = code.co_varnames[: nparams + code.co_kwonlyargcount]
+    star = nparams + code.co_kwonlyargcount if has_varargs else -1
+    starstar = nparams + code.co_kwonlyargcount + has_varargs if has_varkw else -1
+
+    def call_site_pullback(dy: Any) -> tuple[Any, ...]:
+        grads = back(dy)
+        df, params = grads[0], grads[1:]
+        # Backward code returns parameters as posonly+args, *args, kwonly, **kwargs.
+        order = list(code.co_varnames[:nparams])
+        if has_varargs:
+            order.append(code.co_varnames[star])
+        order.extend(code.co_varnames[nparams : nparams + code.co_kwonlyargcount])
+        if has_varkw:
+            order.append(code.co_varnames[starstar])
+        by_name = dict(zip(order, params, strict=True))
+        positional = [by_name[n] for n in order[: min(npositional, nparams)]]
+        if npositional > nparams:
+            extra = unthunk(by_name[code.co_varnames[star]])
+            count = npositional - nparams
+            positional.extend([Z] * count if extra is Z or extra is NO else list(extra))
+        if not kwargs:
+            return (df, *positional)
+        kw = {}
+        rest = unthunk(by_name[code.co_varnames[starstar]]) if has_varkw else Z
+        for key in kwargs:
+            if key in names:
+                kw[key] = by_name[key]
+            else:
+                kw[key] = Z if isinstance(rest, type(Z)) or rest is NO else rest.get(key, Z)
+        return KwCotangents((df, *positional), kw)
+
+    return call_site_pullback
+
+
+def _bound_method(f: types.MethodType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    y, back = call(f.__func__, f.__self__, *args, **kwargs)
+    return y, _shifted(back, 1)
+
+
+def _bound_method_pullback(d_method: Any) -> tuple[Any, ...]:
+    return (d_method,)
+
+
+def _callable_object(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    y, back = call(type(f).__call__, f, *args, **kwargs)
+    return y, _shifted(back, 1)
+
+
+def _partial(f: functools.partial[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    bound = len(f.args)
+    y, back = call(f.func, *f.args, *args, **{**f.keywords, **kwargs})
+    if back is None:
+        return y, None
+
+    def partial_pullback(dy: Any) -> tuple[Any, ...]:
+        grads = back(dy)
+        captured = tuple(grads[1 : 1 + bound])
+        live = any(g is not Z and g is not NO for g in captured)
+        df = Tangent[functools.partial](args=captured) if live else NO
+        rest = (df, *grads[1 + bound :])
+        kw = getattr(grads, "kw", None)
+        return KwCotangents(rest, kw) if kw is not None else rest
+
+    return y, partial_pullback
+
+
+def _substitute(substitute: Callable[..., Any]) -> Handler:
+    def substituted(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return call(substitute, *args, **kwargs)
+
+    return substituted
+
+
+def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    y = cls(*args, **kwargs)
+    if dataclasses.is_dataclass(cls):
+        names = [f.name for f in dataclasses.fields(cls) if f.init]
+    else:
+        names = list(cls._fields)  # type: ignore[attr-defined]
+
+    def construct_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        if isinstance(dy, type(Z)) or dy is NO:
+            parts = [Z] * len(names)
+        elif isinstance(dy, Tangent):
+            parts = [getattr(dy, n) for n in names]
+        else:  # a tuple tangent of a namedtuple
+            parts = list(dy)
+        by_name = dict(zip(names, parts, strict=True))
+        positional = [by_name[n] for n in names[: len(args)]]
+        kw = {k: by_name.get(k, Z) for k in kwargs}
+        return KwCotangents((NO, *positional), kw) if kwargs else (NO, *positional)
+
+    return y, construct_pullback
+
+
+def _opaque(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    inputs = (*args, *kwargs.values())
+    if any(map(_may_carry, inputs)):
+        y = f(*args, **kwargs)
+        if carries_derivative(y) or any(map(callable, inputs)):
+            raise MissingRuleError.for_callable(f)
+        return y, None
+    return f(*args, **kwargs), None
+
+
+def _may_carry(value: Any) -> bool:
+    if isinstance(value, (types.FunctionType, types.MethodType, functools.partial)):
+        return True
+    return carries_derivative(value)
+
+
+def _bind_keywords(
+    f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any], dict[str, int]]:
+    """Move keyword arguments that carry derivatives to their positions (rules differentiate
+    positional arguments only), or refuse: a silently zero gradient is never an option.
+    Returns the new arguments and the position each moved keyword took."""
+    carrying = [k for k, v in kwargs.items() if carries_derivative(v)]
+    if not carrying:
+        return args, kwargs, {}
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    positions = {
+        p.name: i
+        for i, p in enumerate(parameters)
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and i >= len(args)
+    }
+    if any(k not in positions for k in carrying):
+        frame = sys._getframe(3)
+        raise UnsupportedConstructError(
+            frame.f_code.co_filename,
+            frame.f_lineno,
+            f"the keyword argument `{carrying[0]}=` of `{qualified_name(f)}` (it carries a "
+            "derivative, and rules differentiate positional arguments only)",
+            "pass it positionally",
+        )
+    last = max(positions[k] for k in carrying)
+    new_args = list(args)
+    remaining = dict(kwargs)
+    moved: dict[str, int] = {}
+    for position, parameter in enumerate(parameters[len(args) : last + 1], start=len(args)):
+        if parameter.name in remaining:
+            new_args.append(remaining.pop(parameter.name))
+            moved[parameter.name] = position
+        else:
+            new_args.append(parameter.default)  # every parameter before `last` has a default
+    return tuple(new_args), remaining, moved
+
+
+def _keywords_from_positions(back: Pullback, npositional: int, moved: dict[str, int]) -> Pullback:
+    def keyword_pullback(dy: Any) -> tuple[Any, ...]:
+        grads = back(dy)
+        kw = {name: grads[1 + position] for name, position in moved.items()}
+        return KwCotangents(tuple(grads[: 1 + npositional]), kw)
+
+    return keyword_pullback
+
+
+def _shifted(back: Pullback | None, start: int, prefix: tuple[Any, ...] = ()) -> Pullback | None:
+    if back is None:
+        return None
+
+    def shifted_pullback(dy: Any) -> tuple[Any, ...]:
+        grads = back(dy)
+        values = (*prefix, *grads[start:])
+        kw = getattr(grads, "kw", None)
+        return KwCotangents(values, kw) if kw is not None else values
+
+    return shifted_pullback
+
+
+def _field_pullback(kind: type, name: str) -> Pullback:
+    def field_pullback(dy: Any) -> tuple[Any, ...]:
+        return (Tangent[kind](**{name: dy}),)
+
+    return field_pullback
+
+
+def _is_field(obj: Any, kind: type, name: str, attribute: Any) -> bool:
+    if name in getattr(obj, "__dict__", ()):
+        return True
+    if attribute is _MISSING:
+        return False
+    getter_type = type(attribute).__name__
+    return getter_type in ("member_descriptor", "_tuplegetter")
+
+
+_MISSING = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _static(kind: type, name: str) -> Any:
+    return inspect.getattr_static(kind, name, _MISSING)
+
+
+def _hashable(f: Any) -> bool:
+    try:
+        hash(f)
+    except TypeError:
+        return False
+    return True
+
+
+_MUTATING_HINT = (
+    "build a new value instead (`xs + [x]`, `{**d, k: v}`, `np.concatenate`, `np.where`)"
+)
+_MUTATING = frozenset(
+    [
+        *(
+            getattr(list, m)
+            for m in (
+                "append",
+                "extend",
+                "insert",
+                "pop",
+                "remove",
+                "clear",
+                "sort",
+                "reverse",
+                "__setitem__",
+                "__delitem__",
+                "__iadd__",
+            )
+        ),
+        *(
+            getattr(dict, m)
+            for m in (
+                "update",
+                "pop",
+                "popitem",
+                "setdefault",
+                "clear",
+                "__setitem__",
+                "__delitem__",
+            )
+        ),
+        *(
+            getattr(set, m)
+            for m in (
+                "add",
+                "discard",
+                "remove",
+                "pop",
+                "clear",
+                "update",
+                "difference_update",
+                "intersection_update",
+                "symmetric_difference_update",
+            )
+        ),
+        *(
+            getattr(np.ndarray, m)
+            for m in (
+                "fill",
+                "sort",
+                "partition",
+                "put",
+                "resize",
+                "setfield",
+                "setflags",
+                "itemset",
+                "__setitem__",
+            )
+            if hasattr(np.ndarray, m)
+        ),
+    ]
+)

@@ -1,0 +1,220 @@
+"""The operations generated code performs besides calling the user's functions: building
+tuples, lists and dicts, growing the list of a comprehension, and turning what a `for` loop
+iterates over into a sequence. Each has its rrule here, like any other function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rulescore import (
+    AbstractZero,
+    NoTangent,
+    ProjectTo,
+    Tangent,
+    UnsupportedConstructError,
+    ZeroTangent,
+    rrule,
+    unthunk,
+)
+
+__all__ = [
+    "append",
+    "as_sequence",
+    "carries_derivative",
+    "make_dict",
+    "make_list",
+    "make_tuple",
+    "set_item",
+]
+
+Z = ZeroTangent()
+NO = NoTangent()
+Pullback = Callable[[Any], tuple[Any, ...]]
+
+
+def make_tuple(*items: Any) -> tuple[Any, ...]:
+    """`(a, b, ...)` in generated code."""
+    return items
+
+
+def make_list(*items: Any) -> list[Any]:
+    """`[a, b, ...]` in generated code."""
+    return list(items)
+
+
+def make_dict(keys: tuple[Any, ...], *values: Any) -> dict[Any, Any]:
+    """`{k: v, **m, ...}` in generated code: a `None` key merges the mapping in its place."""
+    result: dict[Any, Any] = {}
+    for key, value in zip(keys, values, strict=True):
+        if key is None:
+            result.update(value)
+        else:
+            result[key] = value
+    return result
+
+
+def append(items: list[Any], value: Any) -> list[Any]:
+    """Add `value` to the list a comprehension builds (a list only generated code holds)."""
+    items.append(value)
+    return items
+
+
+def set_item(entries: dict[Any, Any], key: Any, value: Any) -> dict[Any, Any]:
+    """Add `key: value` to the dict a comprehension builds (only generated code holds it)."""
+    entries[key] = value
+    return entries
+
+
+def as_sequence(iterable: Any) -> Any:
+    """What a `for` loop iterates over, as a sequence whose items can be read by index.
+
+    Tuples, lists, arrays, ranges and strings are their own sequence; a dict gives its keys.
+    Other iterables (generators, iterators made by code the engine did not see) are read
+    into a tuple, which is refused if its items have derivatives: the engine cannot tell
+    where they came from.
+    """
+    if isinstance(iterable, (tuple, list, range, str, bytes)) or hasattr(iterable, "__array__"):
+        return iterable
+    items = tuple(iterable)
+    if not isinstance(iterable, (dict, set, frozenset)) and any(map(carries_derivative, items)):
+        raise UnsupportedConstructError(
+            "<runtime>",
+            0,
+            f"iterating over a {type(iterable).__name__} of values with derivatives",
+            "iterate over a list, tuple or array (the engine differentiates `zip`, `map`, "
+            "`enumerate`, `reversed`, `sorted` and comprehensions itself)",
+        )
+    return items
+
+
+def carries_derivative(value: Any) -> bool:
+    """Whether `value` holds real or complex floating-point numbers (in containers too).
+
+    Integers count as indices and counts here: an opaque function returning them (`len`,
+    `x.shape`) has no derivative to pass on.
+    """
+    if isinstance(value, (bool, int, str, bytes, type(None))):
+        return False
+    if isinstance(value, (float, complex)):
+        return True
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        return getattr(dtype, "kind", "") in "fc"
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return any(map(carries_derivative, value))
+    if isinstance(value, dict):
+        return any(map(carries_derivative, value.values()))
+    return not isinstance(ProjectTo(value), type(ProjectTo(None)))
+
+
+# ---------------------------------------------------------------------------------------
+# rules
+
+
+def _entries(dy: Any, count: int) -> list[Any]:
+    dy = unthunk(dy)
+    if isinstance(dy, AbstractZero):
+        return [dy] * count
+    return [dy[i] for i in range(count)]
+
+
+@rrule.register(make_tuple)
+def _make_tuple_rrule(*items: Any) -> tuple[Any, Pullback]:
+    def make_tuple_pullback(dy: Any) -> tuple[Any, ...]:
+        return (NO, *_entries(dy, len(items)))
+
+    return make_tuple(*items), make_tuple_pullback
+
+
+@rrule.register(make_list)
+def _make_list_rrule(*items: Any) -> tuple[Any, Pullback]:
+    def make_list_pullback(dy: Any) -> tuple[Any, ...]:
+        return (NO, *_entries(dy, len(items)))
+
+    return make_list(*items), make_list_pullback
+
+
+@rrule.register(make_dict)
+def _make_dict_rrule(keys: tuple[Any, ...], *values: Any) -> tuple[Any, Pullback]:
+    y = make_dict(keys, *values)
+    # The position whose value each key of the result comes from (later entries win).
+    source = {}
+    for position, (key, value) in enumerate(zip(keys, values, strict=True)):
+        for k in value if key is None else (key,):
+            source[k] = position
+
+    def make_dict_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        parts: list[Any] = []
+        for position, (key, value) in enumerate(zip(keys, values, strict=True)):
+            if isinstance(dy, AbstractZero):
+                parts.append(Z)
+            elif key is None:
+                parts.append({k: dy.get(k, Z) if source[k] == position else Z for k in value})
+            else:
+                parts.append(dy.get(key, Z) if source[key] == position else Z)
+        return (NO, NO, *parts)
+
+    return y, make_dict_pullback
+
+
+@rrule.register(append)
+def _append_rrule(items: list[Any], value: Any) -> tuple[Any, Pullback]:
+    position = len(items)
+
+    def append_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        if isinstance(dy, AbstractZero):
+            return NO, dy, dy
+        return NO, dy, dy[position]
+
+    return append(items, value), append_pullback
+
+
+@rrule.register(set_item)
+def _set_item_rrule(entries: dict[Any, Any], key: Any, value: Any) -> tuple[Any, Pullback]:
+    replaced = key in entries
+
+    def set_item_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        if isinstance(dy, AbstractZero):
+            return NO, dy, NO, dy
+        # An earlier value under the same key was overwritten: it gets no cotangent.
+        before = {**dy, key: Z} if replaced else dy
+        return NO, before, NO, dy.get(key, Z)
+
+    return set_item(entries, key, value), set_item_pullback
+
+
+@rrule.register(as_sequence)
+def _as_sequence_rrule(iterable: Any) -> tuple[Any, Pullback]:
+    y = as_sequence(iterable)
+    passes = y is iterable
+
+    def as_sequence_pullback(dy: Any) -> tuple[Any, ...]:
+        return NO, dy if passes else NO
+
+    return y, as_sequence_pullback
+
+
+def item_tangent(sequence: Any, parts: dict[int, Any]) -> Any:
+    """The cotangent of `sequence` whose item `k` has cotangent `parts[k]` (others zero)."""
+    if not parts:
+        return Z
+    if isinstance(sequence, (tuple, list)):
+        entries = [parts.get(k, Z) for k in range(len(sequence))]
+        if hasattr(type(sequence), "_fields"):
+            return Tangent[type(sequence)](*entries)
+        return type(sequence)(entries)
+    if hasattr(sequence, "dtype") and sequence.dtype.kind in "fc":
+        import numpy as np
+
+        total = np.zeros(np.shape(sequence), dtype=sequence.dtype)
+        for k, part in parts.items():
+            part = unthunk(part)
+            if not isinstance(part, AbstractZero):
+                total[k] += part
+        return total
+    return NO

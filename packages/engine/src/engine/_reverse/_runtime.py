@@ -1,0 +1,173 @@
+"""Helpers the generated backward code calls: adding cotangents, reading the parts of a
+pullback's result, the tangents of closures, and handing gradients of implicit parameters
+to `Params`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import sys
+import types
+from typing import Any
+
+import numpy as np
+
+from engine._reverse._primitives import item_tangent
+from rulescore import (
+    AbstractZero,
+    NoTangent,
+    Tangent,
+    UnsupportedConstructError,
+    ZeroTangent,
+    accumulate,
+    backing,
+    unthunk,
+)
+
+__all__ = [
+    "NO",
+    "PARAMETERS",
+    "ItemCotangents",
+    "KwCotangents",
+    "Z",
+    "acc",
+    "check_not_inplace",
+    "closure_part",
+    "closure_tangent",
+    "kw_part",
+    "kw_rest",
+    "star_part",
+    "to_params",
+]
+
+Z = ZeroTangent()
+NO = NoTangent()
+_SCALARS = (float, np.float64)
+
+# The `Grads` being filled by the gradient call running in this context, if any.
+PARAMETERS: contextvars.ContextVar[Any] = contextvars.ContextVar("parameters", default=None)
+
+
+class KwCotangents(tuple):  # type: ignore[type-arg]
+    """A pullback's `(df, dx1, ..., dxn)` with the cotangents of keyword arguments in `kw`."""
+
+    kw: dict[str, Any]
+
+    def __new__(cls, values: Any, kw: dict[str, Any]) -> KwCotangents:
+        self = super().__new__(cls, values)
+        self.kw = kw
+        return self
+
+
+def acc(total: Any, part: Any) -> Any:
+    """`total + part` for adjoints; zeros of every kind come back as `Z`."""
+    if part is Z or part is NO:
+        return total
+    if total is Z:
+        return Z if isinstance(part, AbstractZero) else part
+    if type(total) in _SCALARS and type(part) in _SCALARS:
+        return total + part
+    if isinstance(part, AbstractZero):
+        return total
+    return accumulate(total, part)
+
+
+def kw_part(grads: Any, name: str) -> Any:
+    """The cotangent of keyword argument `name` in a pullback's result."""
+    kw = getattr(grads, "kw", None)
+    return Z if kw is None else kw.get(name, Z)
+
+
+def kw_rest(grads: Any, explicit: tuple[str, ...]) -> Any:
+    """The cotangent of a `**mapping` argument: every keyword not given explicitly."""
+    kw = getattr(grads, "kw", None)
+    if not kw:
+        return Z
+    return {k: v for k, v in kw.items() if k not in explicit}
+
+
+def star_part(grads: tuple[Any, ...], start: int, trailing: int) -> Any:
+    """The cotangent of a `*args` argument: entries `start` to `len - trailing` as a tuple."""
+    return tuple(grads[start : len(grads) - trailing])
+
+
+def closure_tangent(**fields: Any) -> Any:
+    """The tangent of a function through the variables it captured; `NO` if all are zero."""
+    live = {k: v for k, v in fields.items() if not isinstance(v, AbstractZero)}
+    return Tangent[types.FunctionType](**live) if live else NO
+
+
+def closure_part(tangent: Any, name: str) -> Any:
+    """The part of a function's tangent that belongs to its captured variable `name`."""
+    tangent = unthunk(tangent)
+    if isinstance(tangent, Tangent):
+        return backing(tangent).get(name, Z)
+    return Z
+
+
+def check_not_inplace(value: Any, operator: str) -> None:
+    """Refuse `x += y` (and the other in-place operators) when it would mutate `x`."""
+    method = {"@=": "__imatmul__", "**=": "__ipow__", "//=": "__ifloordiv__"}.get(operator)
+    names = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "truediv", "%=": "mod"}
+    method = method or f"__i{names.get(operator, 'or')}__"
+    if hasattr(type(value), method):
+        frame = sys._getframe(1)
+        raise UnsupportedConstructError(
+            frame.f_code.co_filename,
+            frame.f_lineno,
+            f"`{operator}` on a {type(value).__name__} (it mutates the value in place)",
+            f"write `x = x {operator[:-1]} y` instead",
+        )
+
+
+class ItemCotangents:
+    """The cotangents of a sequence's items, gathered while a `for` loop is replayed."""
+
+    __slots__ = ("parts", "sequence")
+
+    def __init__(self, sequence: Any) -> None:
+        self.sequence = sequence
+        self.parts: dict[int, Any] = {}
+
+    def add(self, index: int, cotangent: Any) -> None:
+        if cotangent is not Z:
+            self.parts[index] = cotangent
+
+    def total(self) -> Any:
+        return item_tangent(self.sequence, self.parts)
+
+
+def to_params(value: Any, tangent: Any) -> None:
+    """Give the cotangent of a value read from a global to the `Params` being collected."""
+    collector = PARAMETERS.get()
+    if collector is None or tangent is Z:
+        return
+    _deliver(collector, value, unthunk(tangent), depth=0)
+
+
+def _deliver(collector: Any, value: Any, tangent: Any, depth: int) -> None:
+    if isinstance(tangent, AbstractZero) or depth > 64:
+        return
+    if collector.tracks(value):
+        collector.add(value, tangent)
+        return
+    if isinstance(tangent, Tangent):
+        fields = backing(tangent)
+        if isinstance(value, types.FunctionType) and value.__closure__:
+            cells = dict(zip(value.__code__.co_freevars, value.__closure__, strict=True))
+            for name, part in fields.items():
+                if name in cells:
+                    _deliver(collector, cells[name].cell_contents, part, depth + 1)
+        elif isinstance(value, functools.partial):
+            for item, part in zip(value.args, fields.get("args", ()), strict=False):
+                _deliver(collector, item, part, depth + 1)
+        else:
+            for name, part in fields.items():
+                _deliver(collector, getattr(value, name, None), part, depth + 1)
+    elif isinstance(value, (tuple, list)) and isinstance(tangent, (tuple, list)):
+        for item, part in zip(value, tangent, strict=False):
+            _deliver(collector, item, part, depth + 1)
+    elif isinstance(value, dict) and isinstance(tangent, dict):
+        for key, part in tangent.items():
+            _deliver(collector, value.get(key), part, depth + 1)

@@ -1,0 +1,78 @@
+"""The syntax tree of a Python function, found exactly from its code object.
+
+`function_tree(code)` parses the file the code was compiled from and picks the `def` or
+`lambda` whose span holds every instruction of the code object (several lambdas on one line,
+inside list or dict literals, nested in each other, are told apart by their columns, not by
+line heuristics). A lambda comes back as a `def` whose body returns its expression.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import linecache
+import types
+from dataclasses import dataclass
+
+from rulescore import MissingRuleError
+
+__all__ = ["FunctionSource", "function_tree"]
+
+
+@dataclass(frozen=True)
+class FunctionSource:
+    """A function's tree (a `def`, lambdas converted) and the file it was parsed from."""
+
+    tree: ast.FunctionDef
+    filename: str
+
+
+def function_tree(code: types.CodeType, f: object) -> FunctionSource:
+    """The `FunctionSource` of `code`; `MissingRuleError` naming `f` when there is none."""
+    lines = linecache.getlines(code.co_filename)
+    if not lines:
+        raise MissingRuleError.for_callable(f)
+    module = _parse(code.co_filename, "".join(lines))
+    # Zero-width positions (the entry and a lambda's return) carry no column information.
+    spans = [p for p in code.co_positions() if None not in p and (p[0], p[2]) != (p[1], p[3])]
+    wanted: type[ast.AST] = ast.Lambda if code.co_name == "<lambda>" else ast.FunctionDef
+    best: ast.FunctionDef | ast.Lambda | None = None
+    for node in ast.walk(module):
+        if not isinstance(node, wanted) or not _holds(node, spans, code):
+            continue
+        if best is None or _inside(node, best):
+            best = node  # type: ignore[assignment]
+    if best is None:
+        raise MissingRuleError.for_callable(f)
+    return FunctionSource(_as_def(best), code.co_filename)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(filename: str, text: str) -> ast.Module:
+    return ast.parse(text, filename)
+
+
+def _holds(node: ast.AST, spans: list[tuple[int, int, int, int]], code: types.CodeType) -> bool:
+    if isinstance(node, ast.FunctionDef) and node.name != code.co_name:
+        return False
+    start = (node.lineno, node.col_offset)
+    end = (node.end_lineno, node.end_col_offset)
+    return all(start <= (a, c) and (b, d) <= end for a, b, c, d in spans)  # type: ignore[operator]
+
+
+def _inside(node: ast.AST, other: ast.AST) -> bool:
+    start, other_start = (node.lineno, node.col_offset), (other.lineno, other.col_offset)
+    end = (node.end_lineno, node.end_col_offset)
+    other_end = (other.end_lineno, other.end_col_offset)
+    return other_start <= start and end <= other_end  # type: ignore[operator]
+
+
+def _as_def(node: ast.FunctionDef | ast.Lambda) -> ast.FunctionDef:
+    if isinstance(node, ast.FunctionDef):
+        return node
+    body = ast.Return(node.body)
+    ast.copy_location(body, node.body)
+    fn = ast.FunctionDef(name="<lambda>", args=node.args, body=[body], decorator_list=[])
+    if "type_params" in ast.FunctionDef._fields:  # Python >= 3.12
+        fn.type_params = []
+    return ast.copy_location(fn, node)

@@ -10,7 +10,14 @@ from rulescore._arrays import is_array, numpy
 from rulescore._errors import MissingRuleError
 from rulescore._projection import ProjectTo
 from rulescore._rules import RuleInfo, _caller_location, _normalize, frule, rrule
-from rulescore._tangent_types import AbstractTangent, AbstractZero, NoTangent, ZeroTangent, unthunk
+from rulescore._tangent_types import (
+    AbstractTangent,
+    AbstractZero,
+    NoTangent,
+    Thunk,
+    ZeroTangent,
+    unthunk,
+)
 
 __all__ = ["alias_rules", "ignore_derivatives", "non_differentiable", "scalar_rule"]
 
@@ -60,10 +67,7 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
             dy = unthunk(dy)
             return (
                 NoTangent(),
-                *(
-                    NoTangent() if p is None else ProjectTo(x)(_conj(p(*args, y)) * dy)
-                    for p, x in zip(padded, args, strict=True)
-                ),
+                *(_cotangent(p, x, args, y, dy) for p, x in zip(padded, args, strict=True)),
             )
 
         scalar_pullback.__name__ = scalar_pullback.__qualname__ = f"{name}_pullback"
@@ -189,6 +193,21 @@ rrule.register(ignore_derivatives)(_ignore_derivatives_rrule)
 frule.register(ignore_derivatives)(_ignore_derivatives_frule)
 
 
+def _cotangent(partial: Partial, x: Any, args: tuple[Any, ...], y: Any, dy: Any) -> Any:
+    """`conj(partial) * dy` projected onto `x`; a thunk when the output is an array, so that
+    the cotangent of an argument the caller does not need (a constant) is never computed."""
+    if partial is None:
+        return NoTangent()
+
+    def cotangent() -> Any:
+        derivative = partial(*args, y)
+        if type(derivative) is int and derivative == 1:  # add, sub: no multiplication
+            return ProjectTo(x)(dy)
+        return ProjectTo(x)(_conj(derivative) * dy)
+
+    return Thunk(cotangent) if is_array(y) else cotangent()
+
+
 def _padded(partials: tuple[Partial, ...], args: tuple[Any, ...], name: str) -> tuple[Partial, ...]:
     if len(partials) != len(args):
         extra = " (an `out` array given positionally?)" if len(args) > len(partials) else ""
@@ -217,4 +236,6 @@ def _shape_of(dy: Any) -> tuple[int, ...]:
 
 
 def _conj(z: Any) -> Any:
-    return z if isinstance(z, (int, float)) else z.conjugate()
+    if isinstance(z, (int, float)) or getattr(getattr(z, "dtype", None), "kind", "c") != "c":
+        return z  # real: conjugating would only copy
+    return z.conjugate()

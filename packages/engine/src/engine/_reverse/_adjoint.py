@@ -280,6 +280,9 @@ class _Generator:
             if isinstance(func, RuntimeRef):
                 return ast.Call(call, [self.helper(func.name), *value.args], []), arguments
             inputs = _inputs([func], 0) + arguments
+            simple = not value.keywords and not any(isinstance(a, ast.Starred) for a in value.args)
+            if simple and len(value.args) in (1, 2):
+                call = self.helper(f"call{len(value.args)}")
             return ast.Call(call, [func, *value.args], value.keywords), inputs
         if isinstance(value, ast.Attribute):
             args = [value.value, ast.Constant(value.attr)]
@@ -291,10 +294,11 @@ class _Generator:
         if isinstance(value, ast.BinOp):
             op = self.helper(_OPERATORS[type(value.op)])
             operands = [value.left, value.right]
-            return ast.Call(call, [op, *operands], []), _inputs(operands, 1)
+            return ast.Call(self.helper("call2"), [op, *operands], []), _inputs(operands, 1)
         if isinstance(value, ast.UnaryOp):
             op = self.helper(_OPERATORS[type(value.op)])
-            return ast.Call(call, [op, value.operand], []), _inputs([value.operand], 1)
+            operand = value.operand
+            return ast.Call(self.helper("call1"), [op, operand], []), _inputs([operand], 1)
         if isinstance(value, (ast.Tuple, ast.List)):
             make = self.helper("make_tuple" if isinstance(value, ast.Tuple) else "make_list")
             return ast.Call(call, [make, *value.elts], []), _inputs(value.elts, 1)

@@ -121,6 +121,8 @@ def _runtime_helpers() -> dict[str, Any]:
 
     return {
         "call": _dispatch.call,
+        "call1": _dispatch.call1,
+        "call2": _dispatch.call2,
         "call_method": _dispatch.call_method,
         "get_attr": _dispatch.get_attr,
         "acc": _runtime.acc,

@@ -41,13 +41,14 @@ from rulescore import (
 )
 from rulescore._errors import qualified_name
 
-__all__ = ["call", "call_method", "get_attr", "set_config"]
+__all__ = ["call", "call1", "call2", "call_method", "get_attr", "set_config"]
 
 Pullback = Callable[[Any], tuple[Any, ...]]
 Handler = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[Any, Pullback | None]]
 
 _REAL = frozenset({float, int, np.float64})
 _cache: dict[Any, Handler] = {}
+_fast: dict[Any, Callable[..., Any]] = {}
 _state = {"generation": -1}
 _config: list[RuleConfig] = [RuleConfig()]
 _transform: list[Callable[[types.FunctionType], Callable[..., Any]]] = []
@@ -64,6 +65,7 @@ def set_config(
 def call(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
     """`(f(*args, **kwargs), pullback)` by the first applicable way described above."""
     if rrule.generation != _state["generation"]:
+        _fast.clear()
         _cache.clear()
         _state["generation"] = rrule.generation
     if type(f) is types.FunctionType:
@@ -75,16 +77,85 @@ def call(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
         handler = _cache.get(key)  # type: ignore[assignment]
         if handler is None:
             handler = _cache[key] = _resolve(f, args)
+            if handler.__name__ == "scalar" and not kwargs:
+                _fast[key] = _scalar_fast(f, args, handler)
     except TypeError:  # an unhashable callable
         handler = _resolve(f, args)
     return handler(f, args, kwargs)
 
 
+def call1(f: Any, a: Any) -> tuple[Any, Pullback | None]:
+    """`call(f, a)`, faster for real scalars with a `scalar_rule`."""
+    if rrule.generation == _state["generation"]:
+        try:
+            fast = _fast.get((f, type(a)))
+        except TypeError:
+            fast = None
+        if fast is not None:
+            return fast(a)  # type: ignore[no-any-return]
+    return call(f, a)
+
+
+def call2(f: Any, a: Any, b: Any) -> tuple[Any, Pullback | None]:
+    """`call(f, a, b)`, faster for real scalars with a `scalar_rule`."""
+    if rrule.generation == _state["generation"]:
+        try:
+            fast = _fast.get((f, type(a), type(b)))
+        except TypeError:
+            fast = None
+        if fast is not None:
+            return fast(a, b)  # type: ignore[no-any-return]
+    return call(f, a, b)
+
+
+def _scalar_fast(f: Any, args: tuple[Any, ...], handler: Handler) -> Callable[..., Any]:
+    """For `call1`/`call2`: the scalar handler of `f` with its arguments given directly."""
+    info = rrule.lookup(f, args, _config[0])
+    assert info is not None and info.partials is not None
+    if len(args) == 1:
+        (p,) = info.partials
+
+        def fast1(a: Any) -> Any:
+            y = f(a)
+            if type(y) not in _REAL or p is None:
+                return handler(f, (a,), {})
+
+            def scalar_pullback(dy: Any) -> tuple[Any, ...]:
+                if type(dy) not in _REAL:
+                    return handler(f, (a,), {})[1](dy)  # type: ignore[no-any-return]
+                return NO, p(a, y) * dy
+
+            return y, scalar_pullback
+
+        return fast1
+    if len(args) == 2:
+        p, q = info.partials
+
+        def fast2(a: Any, b: Any) -> Any:
+            y = f(a, b)
+            if type(y) not in _REAL or p is None or q is None:
+                return handler(f, (a, b), {})
+
+            def scalar_pullback(dy: Any) -> tuple[Any, ...]:
+                if type(dy) not in _REAL:
+                    return handler(f, (a, b), {})[1](dy)  # type: ignore[no-any-return]
+                return NO, p(a, b, y) * dy, q(a, b, y) * dy
+
+            return y, scalar_pullback
+
+        return fast2
+    return lambda *a: handler(f, a, {})
+
+
 def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
     """`obj.name(*args, **kwargs)`; the pullback gives `(d_obj, d_arg1, ...)`."""
     kind = type(obj)
-    if kind is types.ModuleType or isinstance(obj, type):
-        return call(getattr(obj, name), *args, **kwargs)  # the module or class gets `df`
+    if kind is types.ModuleType:  # the module gets `df`
+        if len(args) == 1 and not kwargs:
+            return call1(getattr(obj, name), args[0])
+        return call(getattr(obj, name), *args, **kwargs)
+    if isinstance(obj, type):
+        return call(getattr(obj, name), *args, **kwargs)
     attribute = _static(kind, name)
     if isinstance(attribute, staticmethod):
         return call(attribute.__func__, *args, **kwargs)

@@ -103,6 +103,9 @@ def _zero(*args: Any) -> ZeroTangent:
 
 
 def _pow_da(a: Any, b: Any, y: Any) -> Any:
+    if isinstance(b, (int, float)) and float(b).is_integer() and b >= 1:
+        # An integer exponent (`x ** 2`): b * a**(b - 1) directly, exact at a == 0 too.
+        return 1 if b == 1 else 2 * a if b == 2 else b * a ** (b - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         da = np.divide(np.multiply(b, y), a)  # b * a**(b - 1), from y
         zero = np.equal(a, 0)
@@ -256,9 +259,22 @@ def _getitem_dict_frule(tangents: tuple[Any, ...], x: dict[Any, Any], key: Any) 
     return y, ProjectTo(y)(dy)
 
 
+def _selects_distinct(key: Any) -> bool:
+    """Whether the index `key` reads each entry at most once (no integer-array index, whose
+    repeated entries need `np.add.at`): then cotangents are scattered by plain assignment."""
+    for part in key if isinstance(key, tuple) else (key,):
+        if isinstance(part, (int, np.integer, slice, type(None), type(Ellipsis))):
+            continue
+        if getattr(part, "dtype", None) == np.bool_:
+            continue
+        return False
+    return True
+
+
 @rrule.register(operator.getitem, Numeric)
 def _getitem_array_rrule(x: Any, key: Any) -> Any:
     project_x = ProjectTo(x)
+    distinct = _selects_distinct(key)
 
     def getitem_pullback(dy: Any) -> tuple[Any, Any, Any]:
         dy = unthunk(dy)
@@ -267,11 +283,18 @@ def _getitem_array_rrule(x: Any, key: Any) -> Any:
 
         def scatter() -> Any:
             dx = np.zeros(np.shape(x), dtype=np.result_type(x, dy))
-            np.add.at(dx, key, dy)  # accumulates repeated integer indices
+            if distinct:
+                dx[key] = dy
+            else:
+                np.add.at(dx, key, dy)  # accumulates repeated integer indices
             return project_x(dx)
 
         def add_into(acc: Any) -> Any:
-            np.add.at(acc, key, dy if np.iscomplexobj(acc) else np.real(dy))
+            part = dy if np.iscomplexobj(acc) else np.real(dy)
+            if distinct:
+                acc[key] += part
+            else:
+                np.add.at(acc, key, part)
             return acc
 
         return NoTangent(), InplaceableThunk(add_into, Thunk(scatter)), NoTangent()

@@ -252,7 +252,7 @@ def test_heaviside_depends_on_its_second_argument_at_zero(rng):
     test_frule(np.heaviside, constant(x1), rng.normal(size=4), rng=rng)
     test_rrule(np.heaviside, _away(rng, (2, 3), 0.5, 2), rng.normal(size=3), rng=rng)
     _, back = rrule(np.heaviside, x1, 0.5)
-    assert back(np.ones(4))[2] == 2.0
+    assert unthunk(back(np.ones(4))[2]) == 2.0
 
 
 def test_ldexp_exponent_has_no_tangent(rng):

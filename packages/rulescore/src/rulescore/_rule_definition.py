@@ -205,7 +205,8 @@ def _cotangent(partial: Partial, x: Any, args: tuple[Any, ...], y: Any, dy: Any)
             return ProjectTo(x)(dy)
         return ProjectTo(x)(_conj(derivative) * dy)
 
-    return Thunk(cotangent) if is_array(y) else cotangent()
+    lazy = is_array(y) and not isinstance(dy, AbstractZero)
+    return Thunk(cotangent) if lazy else cotangent()
 
 
 def _padded(partials: tuple[Partial, ...], args: tuple[Any, ...], name: str) -> tuple[Partial, ...]:

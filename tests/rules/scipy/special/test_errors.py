@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.special as sc
 
-from rulescore import NoTangent, frule, rrule
+from rulescore import NoTangent, frule, rrule, unthunk
 from rulescore.testing import test_frule, test_rrule, test_scalar
 
 F64, F32, C128 = np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.complex128)
@@ -91,7 +91,7 @@ def test_log_ndtr_in_the_tails(dtype, rng):
     # for x -> inf.
     x = np.array([-1e5, -1e3, -40.0, 10.0, 40.0, 1e3], dtype=dtype)
     _, back = rrule(sc.log_ndtr, x)
-    dx = back(np.ones(6, dtype=dtype))[1]
+    dx = unthunk(back(np.ones(6, dtype=dtype))[1])
     t = -x[:3].astype(np.float64)
     mills = t / np.polyval([-945, 105, -15, 3, -1, 1], 1 / t**2)
     np.testing.assert_allclose(dx[:3], mills, rtol=1e-14 if dtype == F64 else 1e-6)

@@ -8,7 +8,7 @@ import pytest
 import scipy.special as sc
 
 from rules.scipy.special.gamma import _trigamma
-from rulescore import NoTangent, ZeroTangent, frule, rrule
+from rulescore import NoTangent, ZeroTangent, frule, rrule, unthunk
 from rulescore.testing import constant, test_frule, test_rrule, test_scalar, with_tangent
 
 F64, F32, C128 = np.dtype(np.float64), np.dtype(np.float32), np.dtype(np.complex128)
@@ -131,7 +131,7 @@ def test_multigammaln(d, rng):
 
 def test_gammasgn_is_piecewise_constant():
     _, back = rrule(sc.gammasgn, np.array([-1.5, 2.0]))
-    assert back(np.ones(2))[1] is ZeroTangent()
+    assert unthunk(back(np.ones(2))[1]) is ZeroTangent()
     assert frule((NoTangent(), np.ones(2)), sc.gammasgn, np.array([-1.5, 2.0]))[1] is ZeroTangent()
 
 
@@ -196,7 +196,7 @@ def test_poch_at_poles(rng):
     # d/dz = 3z² + 6z + 2. The derivative in m does not exist there: NaN.
     z, m = np.array([-2.0, -3.0, -3.0]), np.array([2.0, 2.0, 3.0])
     _, back = rrule(sc.poch, z, m)
-    _, dz, dm = back(np.ones(3))
+    _, dz, dm = map(unthunk, back(np.ones(3)))
     np.testing.assert_allclose(dz, [-3.0, -5.0, 11.0], rtol=1e-13)
     assert np.isnan(dm).all()
     test_rrule(sc.poch, z, constant(m), rng=rng)

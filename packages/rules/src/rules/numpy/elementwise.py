@@ -10,9 +10,9 @@ in terms of the input `x` and the output `y`:
 Left out: `piecewise` (calls user functions).
 
 >>> import numpy as np
->>> from rulescore import rrule
+>>> from rulescore import rrule, unthunk
 >>> y, back = rrule(np.sinc, np.array([0.5, 1.0]))
->>> back(np.ones(2))[1]  # -4/π at 1/2, -1 at 1
+>>> unthunk(back(np.ones(2))[1])  # -4/π at 1/2, -1 at 1
 array([-1.27323954, -1.        ])
 """
 

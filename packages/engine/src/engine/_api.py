@@ -98,7 +98,7 @@ def derivative(f: Callable[[Any], Any], *, backend: str | None = None) -> Callab
 
 
 def jacobian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> tuple[Any, ...]:
-    """`jacobian(f, *args)`: for each argument, the array `J` with `J[i..., j...] = dy[i...]/dx[j...]`.
+    """`jacobian(f, *args)`: per argument, the array `J[i..., j...] = dy[i...] / dx[j...]`.
 
     Its shape is `y.shape + x.shape` (as JAX's `jacrev`), computed with one pullback per
     entry of the output.
@@ -182,7 +182,7 @@ def value_and_grad(
         engine = _engine(backend)
         y, back = engine.rrule_via_ad(of_chosen, *chosen)
         if has_aux:
-            value, aux = y
+            value = y[0]
             cotangents = back((_scalar_seed(f, value), ZeroTangent()))[1:]
         else:
             cotangents = back(_scalar_seed(f, y))[1:]

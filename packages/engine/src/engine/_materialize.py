@@ -73,5 +73,5 @@ def _zeros(x: Any) -> Any:
         return type(x)(_zeros(v) for v in x)
     fields = object_fields(x)
     if fields is not None:
-        return Tangent[type(x)](**{k: _zeros(v) for k, v in fields.items()})
+        return Tangent[type(x)](**{k: _zeros(v) for k, v in fields.items()})  # type: ignore[misc]
     return np.zeros_like(x)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine._reverse._anf import Primal, RuntimeRef, is_atom
+from engine._reverse._anf import Primal, RuntimeRef
 from engine._reverse._names import Names
 
 __all__ = ["Generated", "generate"]
@@ -100,64 +100,43 @@ class _Generator:
     # -- module -------------------------------------------------------------------------------
 
     def module(self) -> Generated:
-        body = self.tree.body
-        final = body[-1]
+        *body, final = self.tree.body
         assert isinstance(final, ast.Return)
-        code = self.block(body[:-1], in_loop=False)
-        seed = ast.Name(self.names.exact("dy"), ast.Load())
-        back_name = self.names.exact("back")
         returned = final.value
+        code = self.block(body, in_loop=False)
+        seed = self.names.exact("dy")
+        back_name = self.names.exact("back")
+        seeded = returned.id if isinstance(returned, ast.Name) else None
+        if seeded is not None:
+            self.d(seeded)
+        result = self.backward_result()
         backward: list[ast.stmt] = []
         if self.uses_stack:
-            backward.append(_assign(self.tape, ast.Name(self.stack, ast.Load())))
-        adjoints_before = self.names.adjoints()
-        backward_body = list(code.backward)
-        if isinstance(returned, ast.Name):
-            seed_assign = _assign(self.d(returned.id), seed)
-        else:
-            seed_assign = None
-        result = self.backward_result()
-        zero = self.helper("Z")
-        inits = [
-            _assign(adjoint, zero)
-            for variable, adjoint in sorted(self.names.adjoints().items())
-            if seed_assign is None or variable != returned.id  # type: ignore[union-attr]
-        ]
-        del adjoints_before
-        backward = [*backward, *inits, *([seed_assign] if seed_assign else []), *backward_body]
-        backward.extend(result)
-        back = ast.FunctionDef(
-            name=back_name,
-            args=_arguments([seed.id]),
-            body=backward,
-            decorator_list=[],
-        )
+            backward.append(_assign(self.tape, _load(self.stack)))
+        for variable, adjoint in sorted(self.names.adjoints().items()):
+            backward.append(
+                _assign(adjoint, _load(seed) if variable == seeded else self.helper("Z"))
+            )
+        backward += code.backward + result
+        backward = _without_dead_zeros(backward, set(self.names.adjoints().values()))
+        back = _function(back_name, _arguments([seed]), backward)
         forward: list[ast.stmt] = []
         if self.uses_stack:
             forward.append(_assign(self.stack, ast.Constant(None)))
-        forward.extend(code.forward)
-        forward.append(back)
-        forward.append(
-            ast.Return(ast.Tuple([returned, ast.Name(back_name, ast.Load())], ast.Load()))
-        )
+        forward += [*code.forward, back]
+        returned_value = returned or ast.Constant(None)
+        forward.append(ast.Return(ast.Tuple([returned_value, _load(back_name)], ast.Load())))
         base = self.tree.name if self.tree.name.isidentifier() else "lambda"
-        function = ast.FunctionDef(
-            name=self.names.exact(f"{base}_forward"),
-            args=_without_defaults(self.tree.args),
-            body=forward,
-            decorator_list=[],
+        function = _function(
+            self.names.exact(f"{base}_forward"), _without_defaults(self.tree.args), forward
         )
         factory_name = self.names.exact(f"make_{base}")
         helpers = self.names.helpers()
-        factory = ast.FunctionDef(
-            name=factory_name,
-            args=_arguments([*helpers.values(), *self.freevars]),
-            body=[function, ast.Return(ast.Name(function.name, ast.Load()))],
-            decorator_list=[],
+        factory = _function(
+            factory_name,
+            _arguments([*helpers.values(), *self.freevars]),
+            [function, ast.Return(_load(function.name))],
         )
-        for node in (factory, function, back):
-            if "type_params" in ast.FunctionDef._fields:
-                node.type_params = []  # type: ignore[attr-defined]
         module = ast.Module([factory], type_ignores=[])
         _locate(module, self.tree)
         return Generated(module, factory_name, function.name, helpers, list(self.freevars))
@@ -199,7 +178,7 @@ class _Generator:
         if isinstance(node, ast.Assign):
             target = node.targets[0]
             assert isinstance(target, ast.Name)
-            return self.assign(target.id, node.value, node, in_loop)
+            return self.assign(target.id, node.value, in_loop)
         if isinstance(node, ast.FunctionDef):
             return _Code([node], self.closure_adjoint(node.name, node))
         if isinstance(node, ast.If):
@@ -221,25 +200,24 @@ class _Generator:
         )
         return [push], [pop]
 
-    def assign(self, target: str, value: ast.expr, like: ast.AST, in_loop: bool) -> _Code:
+    def assign(self, target: str, value: ast.expr, in_loop: bool) -> _Code:
         dt = self.d(target)
         zero = self.helper("Z")
         if isinstance(value, ast.Name):
-            forward = [_assign(target, value)]
             if value.id == target:
-                return _Code(forward, [])
+                return _Code([_assign(target, value)], [])
             backward = [
                 _assign(self.d(value.id), self.acc(value.id, _load(dt))),
                 _assign(dt, zero),
             ]
-            return _Code(forward, backward)
+            return _Code([_assign(target, value)], backward)
         if isinstance(value, (ast.Constant, Primal)):
             return _Code([_assign(target, self.unwrap(value))], [_assign(dt, zero)])
         if isinstance(value, ast.Lambda):
             return _Code([_assign(target, value)], self.closure_adjoint(target, value))
-        operation, inputs = self.operation(value)
         back = self.names.fresh("back")
         grads = self.names.fresh("g")
+        operation, inputs = self.operation(value, _load(grads))
         forward: list[ast.stmt] = [
             ast.Assign([ast.Tuple([_store(target), _store(back)], ast.Store())], operation)
         ]
@@ -250,7 +228,7 @@ class _Generator:
             _assign(dt, zero),
         ]
         for variable, part in inputs:
-            apply.append(_assign(self.d(variable), self.acc(variable, part(_load(grads)))))
+            apply.append(_assign(self.d(variable), self.acc(variable, part)))
         test = ast.BoolOp(
             ast.And(),
             [
@@ -259,56 +237,86 @@ class _Generator:
             ],
         )
         backward = [*pop, ast.If(test, apply, [_assign(dt, zero)])]
-        del like
         return _Code(forward, backward)
 
     def acc(self, variable: str, value: ast.expr) -> ast.expr:
         return ast.Call(self.helper("acc"), [_load(self.d(variable)), value], [])
 
-    def operation(self, value: ast.expr) -> tuple[ast.expr, list[tuple[str, Part]]]:
-        """The runtime call computing `value` and, per input variable, how to read its
-        cotangent from the pullback's result."""
+    def operation(
+        self, value: ast.expr, g: ast.expr
+    ) -> tuple[ast.expr, list[tuple[str, ast.expr]]]:
+        """The runtime call computing `value` and, per input variable, its cotangent read
+        from the pullback's result `g`."""
         call = self.helper("call")
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
             receiver = value.func.value
             args = [receiver, ast.Constant(value.func.attr), *value.args]
-            inputs = _inputs([receiver], 0) + _arguments_inputs(value, first=1, helper=self.helper)
+            inputs = _inputs([receiver], g, 0) + self.arguments_inputs(value, g)
             return ast.Call(self.helper("call_method"), args, value.keywords), inputs
         if isinstance(value, ast.Call):
             func = value.func
-            arguments = _arguments_inputs(value, first=1, helper=self.helper)
+            arguments = self.arguments_inputs(value, g)
             if isinstance(func, RuntimeRef):
                 return ast.Call(call, [self.helper(func.name), *value.args], []), arguments
-            inputs = _inputs([func], 0) + arguments
+            inputs = _inputs([func], g, 0) + arguments
             simple = not value.keywords and not any(isinstance(a, ast.Starred) for a in value.args)
             if simple and len(value.args) in (1, 2):
                 call = self.helper(f"call{len(value.args)}")
             return ast.Call(call, [func, *value.args], value.keywords), inputs
         if isinstance(value, ast.Attribute):
             args = [value.value, ast.Constant(value.attr)]
-            return ast.Call(self.helper("get_attr"), args, []), _inputs([value.value], 0)
+            return ast.Call(self.helper("get_attr"), args, []), _inputs([value.value], g, 0)
         if isinstance(value, ast.Subscript):
             index = self.unwrap(value.slice)
             args = [self.helper("getitem"), value.value, index]
-            return ast.Call(call, args, []), _inputs([value.value], 1)
+            return ast.Call(call, args, []), _inputs([value.value], g, 1)
         if isinstance(value, ast.BinOp):
             op = self.helper(_OPERATORS[type(value.op)])
             operands = [value.left, value.right]
-            return ast.Call(self.helper("call2"), [op, *operands], []), _inputs(operands, 1)
+            return ast.Call(self.helper("call2"), [op, *operands], []), _inputs(operands, g, 1)
         if isinstance(value, ast.UnaryOp):
             op = self.helper(_OPERATORS[type(value.op)])
             operand = value.operand
-            return ast.Call(self.helper("call1"), [op, operand], []), _inputs([operand], 1)
+            return ast.Call(self.helper("call1"), [op, operand], []), _inputs([operand], g, 1)
         if isinstance(value, (ast.Tuple, ast.List)):
             make = self.helper("make_tuple" if isinstance(value, ast.Tuple) else "make_list")
-            return ast.Call(call, [make, *value.elts], []), _inputs(value.elts, 1)
+            return ast.Call(call, [make, *value.elts], []), _inputs(value.elts, g, 1)
         if isinstance(value, ast.Dict):
             keys = ast.Tuple(
                 [ast.Constant(None) if k is None else k for k in value.keys], ast.Load()
             )
             args = [self.helper("make_dict"), keys, *value.values]
-            return ast.Call(call, args, []), _inputs(value.values, 2)
+            return ast.Call(call, args, []), _inputs(value.values, g, 2)
         raise AssertionError(f"not a flat operation: {ast.dump(value)}")
+
+    def arguments_inputs(self, call: ast.Call, g: ast.expr) -> list[tuple[str, ast.expr]]:
+        """The cotangents of a call's arguments in the pullback's result `g`: `g[1 + i]` for
+        the i-th positional one, the part of `g` a `*args` covers, keyword cotangents from
+        `g.kw` (see `kw_part`, `kw_rest`)."""
+        found: list[tuple[str, ast.expr]] = []
+        args = call.args
+        star = next((i for i, a in enumerate(args) if isinstance(a, ast.Starred)), None)
+        for position, arg in enumerate(args):
+            if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
+                trailing = ast.Constant(len(args) - position - 1)
+                part = ast.Call(
+                    self.helper("star_part"), [g, ast.Constant(1 + position), trailing], []
+                )
+                found.append((arg.value.id, part))
+            elif isinstance(arg, ast.Name):
+                after_star = star is not None and position > star
+                index = position - len(args) if after_star else 1 + position
+                found.append((arg.id, _index(g, index)))
+        explicit = ast.Tuple([ast.Constant(k.arg) for k in call.keywords if k.arg], ast.Load())
+        for keyword in call.keywords:
+            if not isinstance(keyword.value, ast.Name):
+                continue
+            if keyword.arg is None:
+                part = ast.Call(self.helper("kw_rest"), [g, explicit], [])
+            else:
+                part = ast.Call(self.helper("kw_part"), [g, ast.Constant(keyword.arg)], [])
+            found.append((keyword.value.id, part))
+        return found
 
     def closure_adjoint(self, name: str, node: ast.FunctionDef | ast.Lambda) -> list[ast.stmt]:
         captured = sorted(_loaded_names(node) & self.assigned - {name})
@@ -395,71 +403,47 @@ class _Generator:
         return _Code(forward, backward)
 
 
-class Part:
-    """How to read one input's cotangent from a pullback's result `g`."""
-
-    def __init__(self, build: object) -> None:
-        self.build = build
-
-    def __call__(self, grads: ast.expr) -> ast.expr:
-        return self.build(grads)  # type: ignore[operator,no-any-return]
-
-
-def _inputs(atoms: list[ast.expr], first: int) -> list[tuple[str, Part]]:
-    found: list[tuple[str, Part]] = []
-    for position, atom in enumerate(atoms, start=first):
-        if isinstance(atom, ast.Name):
-            found.append((atom.id, Part(lambda g, i=position: _index(g, i))))
-    return found
+def _inputs(atoms: list[ast.expr], g: ast.expr, first: int) -> list[tuple[str, ast.expr]]:
+    """The variables among `atoms` with their cotangents `g[first]`, `g[first + 1]`, ..."""
+    return [
+        (atom.id, _index(g, position))
+        for position, atom in enumerate(atoms, start=first)
+        if isinstance(atom, ast.Name)
+    ]
 
 
-def _arguments_inputs(call: ast.Call, first: int, helper: object) -> list[tuple[str, Part]]:
-    found: list[tuple[str, Part]] = []
-    starred = [i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)]
-    trailing = len(call.args) - starred[0] - 1 if starred else 0
-    for position, arg in enumerate(call.args, start=first):
-        if isinstance(arg, ast.Starred):
-            if isinstance(arg.value, ast.Name):
-                star = helper("star_part")  # type: ignore[operator]
-                found.append(
-                    (
-                        arg.value.id,
-                        Part(
-                            lambda g, p=position, s=star: ast.Call(
-                                s, [g, ast.Constant(p), ast.Constant(trailing)], []
-                            )
-                        ),
-                    )
-                )
-        elif isinstance(arg, ast.Name):
-            if starred and position - first > starred[0]:
-                found.append(
-                    (
-                        arg.id,
-                        Part(lambda g, back=len(call.args) - (position - first): _index(g, -back)),
-                    )
-                )
-            else:
-                found.append((arg.id, Part(lambda g, i=position: _index(g, i))))
-    explicit = [k.arg for k in call.keywords if k.arg is not None]
-    for keyword in call.keywords:
-        if not isinstance(keyword.value, ast.Name):
-            continue
-        if keyword.arg is None:
-            rest = helper("kw_rest")  # type: ignore[operator]
-            names = ast.Tuple([ast.Constant(n) for n in explicit], ast.Load())
-            found.append(
-                (keyword.value.id, Part(lambda g, r=rest, n=names: ast.Call(r, [g, n], [])))
-            )
-        else:
-            part = helper("kw_part")  # type: ignore[operator]
-            found.append(
-                (
-                    keyword.value.id,
-                    Part(lambda g, p=part, k=keyword.arg: ast.Call(p, [g, ast.Constant(k)], [])),
-                )
-            )
-    return found
+def _without_dead_zeros(body: list[ast.stmt], adjoints: set[str]) -> list[ast.stmt]:
+    """`body` without the statements `dx = Z` of adjoints that are never read."""
+    read = {
+        n.id
+        for s in body
+        for n in ast.walk(s)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    dead = adjoints - read
+
+    class Prune(ast.NodeTransformer):
+        def visit_Assign(self, node: ast.Assign) -> ast.AST | None:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in dead:
+                return None
+            return node
+
+        def generic_visit(self, node: ast.AST) -> ast.AST:
+            super().generic_visit(node)
+            if isinstance(node, (ast.If, ast.For)) and not node.body:
+                node.body = [ast.Pass()]
+            return node
+
+    pruned = [Prune().visit(statement) for statement in body]
+    return [statement for statement in pruned if statement is not None]
+
+
+def _function(name: str, args: ast.arguments, body: list[ast.stmt]) -> ast.FunctionDef:
+    node = ast.FunctionDef(name=name, args=args, body=body, decorator_list=[])
+    if "type_params" in ast.FunctionDef._fields:  # Python >= 3.12
+        node.type_params = []  # type: ignore[attr-defined,unused-ignore]
+    return node
 
 
 def _index(value: ast.expr, index: int) -> ast.expr:

@@ -36,11 +36,19 @@ class Primal(ast.expr):
 
     _fields = ("value",)
 
+    def __init__(self, value: ast.expr) -> None:
+        super().__init__()
+        self.value = value
+
 
 class RuntimeRef(ast.expr):
     """A reference to a runtime helper (`as_sequence`, `append`, ...) by its plain name."""
 
     _fields = ("name",)
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
 
 
 def flatten(tree: ast.FunctionDef, names: Names, filename: str) -> ast.FunctionDef:
@@ -87,7 +95,7 @@ class _Flattener:
     def emit(self, node: ast.stmt, like: ast.AST) -> None:
         self.out.append(ast.copy_location(node, like))
 
-    def statement(self, node: ast.stmt) -> None:  # noqa: C901 (one branch per statement kind)
+    def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign):
             value = self.operation(node.value)
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -125,9 +133,9 @@ class _Flattener:
         elif isinstance(node, ast.Return):
             value = ast.Constant(None) if node.value is None else self.atom(node.value)
             self.emit(ast.Return(value), node)
-        elif isinstance(node, (ast.Raise, ast.Assert, ast.Pass, ast.Break, ast.Continue)):
-            self.out.append(node)
-        elif isinstance(node, ast.FunctionDef):
+        elif isinstance(
+            node, (ast.Raise, ast.Assert, ast.Pass, ast.Break, ast.Continue, ast.FunctionDef)
+        ):
             self.out.append(node)
         else:  # pass 1 refuses everything else
             raise self.refuse(node, f"`{type(node).__name__}` statement")
@@ -186,7 +194,7 @@ class _Flattener:
         self.emit(ast.Assign([_store(name)], operation), like)
         return _load(name)
 
-    def operation(self, node: ast.expr) -> ast.expr:  # noqa: C901 (one branch per expression kind)
+    def operation(self, node: ast.expr) -> ast.expr:
         """`node` as one operation on atoms."""
         if is_atom(node):
             return node

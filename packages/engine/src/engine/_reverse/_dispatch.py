@@ -28,7 +28,7 @@ import numpy as np
 
 from engine._reverse import _substitutes
 from engine._reverse._primitives import carries_derivative
-from engine._reverse._runtime import NO, Z, KwCotangents
+from engine._reverse._runtime import NO, KwCotangents, Z
 from rulescore import (
     MissingRuleError,
     RuleConfig,
@@ -70,18 +70,19 @@ def call(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
         _state["generation"] = rrule.generation
     if type(f) is types.FunctionType:
         info = rrule.lookup(f, args, _config[0])
-        handler = _transformed if info is None else _for_rule(info, args)
-        return handler(f, args, kwargs)
+        if info is None:
+            return _transformed(f, args, kwargs)  # type: ignore[no-any-return]
+        return _for_rule(info, args)(f, args, kwargs)
     try:
         key = (f, *map(type, args))
-        handler = _cache.get(key)  # type: ignore[assignment]
-        if handler is None:
-            handler = _cache[key] = _resolve(f, args)
-            if handler.__name__ == "scalar" and not kwargs:
-                _fast[key] = _scalar_fast(f, args, handler)
+        found = _cache.get(key)
+        if found is None:
+            found = _cache[key] = _resolve(f, args)
+            if isinstance(found, _ScalarHandler):
+                _fast[key] = found.fast(f, len(args))
     except TypeError:  # an unhashable callable
-        handler = _resolve(f, args)
-    return handler(f, args, kwargs)
+        found = _resolve(f, args)
+    return found(f, args, kwargs)
 
 
 def call1(f: Any, a: Any) -> tuple[Any, Pullback | None]:
@@ -106,45 +107,6 @@ def call2(f: Any, a: Any, b: Any) -> tuple[Any, Pullback | None]:
         if fast is not None:
             return fast(a, b)  # type: ignore[no-any-return]
     return call(f, a, b)
-
-
-def _scalar_fast(f: Any, args: tuple[Any, ...], handler: Handler) -> Callable[..., Any]:
-    """For `call1`/`call2`: the scalar handler of `f` with its arguments given directly."""
-    info = rrule.lookup(f, args, _config[0])
-    assert info is not None and info.partials is not None
-    if len(args) == 1:
-        (p,) = info.partials
-
-        def fast1(a: Any) -> Any:
-            y = f(a)
-            if type(y) not in _REAL or p is None:
-                return handler(f, (a,), {})
-
-            def scalar_pullback(dy: Any) -> tuple[Any, ...]:
-                if type(dy) not in _REAL:
-                    return handler(f, (a,), {})[1](dy)  # type: ignore[no-any-return]
-                return NO, p(a, y) * dy
-
-            return y, scalar_pullback
-
-        return fast1
-    if len(args) == 2:
-        p, q = info.partials
-
-        def fast2(a: Any, b: Any) -> Any:
-            y = f(a, b)
-            if type(y) not in _REAL or p is None or q is None:
-                return handler(f, (a, b), {})
-
-            def scalar_pullback(dy: Any) -> tuple[Any, ...]:
-                if type(dy) not in _REAL:
-                    return handler(f, (a, b), {})[1](dy)  # type: ignore[no-any-return]
-                return NO, p(a, b, y) * dy, q(a, b, y) * dy
-
-            return y, scalar_pullback
-
-        return fast2
-    return lambda *a: handler(f, a, {})
 
 
 def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
@@ -235,7 +197,7 @@ def _for_rule(info: RuleInfo, args: tuple[Any, ...]) -> Handler:
     if info.kind == "non_differentiable":
         return _non_differentiable
     if info.partials is not None and all(type(a) in _REAL for a in args):
-        return _scalar_handler(info)
+        return _ScalarHandler(info)
     return _rule_handler(info)
 
 
@@ -263,26 +225,64 @@ def _rule_handler(info: RuleInfo) -> Handler:
     return apply_rule
 
 
-def _scalar_handler(info: RuleInfo) -> Handler:
-    partials = info.partials
-    assert partials is not None
-    generic = _rule_handler(info)
+class _ScalarHandler:
+    """The handler of a `scalar_rule` rule for real scalar arguments: its partials applied
+    directly, without the rule's projections."""
 
-    def scalar(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def __init__(self, info: RuleInfo) -> None:
+        assert info.partials is not None
+        self.partials = info.partials
+        self.generic = _rule_handler(info)
+
+    def __call__(self, f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if kwargs:
-            return generic(f, args, kwargs)
-        y = f(*args)
-        if type(y) not in _REAL:
-            return generic(f, args, kwargs)
+            return self.generic(f, args, kwargs)
+        return self.fast(f, len(args))(*args)
 
-        def scalar_pullback(dy: Any) -> tuple[Any, ...]:
-            if type(dy) not in _REAL:
-                return generic(f, args, kwargs)[1](dy)  # type: ignore[no-any-return,misc]
-            return (NO, *[NO if p is None else p(*args, y) * dy for p in partials])
+    def fast(self, f: Any, arity: int) -> Callable[..., Any]:
+        """For `call1`/`call2`: `(y, pullback)` from the arguments given directly."""
+        generic, partials = self.generic, self.partials
+        if arity == 1 and partials[0] is not None:
+            p = partials[0]
+            assert p is not None
 
-        return y, scalar_pullback
+            def fast1(a: Any) -> Any:
+                y = f(a)
+                if type(y) not in _REAL:
+                    return generic(f, (a,), {})
 
-    return scalar
+                def scalar_pullback(dy: Any) -> tuple[Any, ...]:
+                    if type(dy) not in _REAL:
+                        return _pullback_of(generic(f, (a,), {}))(dy)
+                    return NO, p(a, y) * dy
+
+                return y, scalar_pullback
+
+            return fast1
+        if arity == 2 and None not in partials:
+            p2, q = partials[0], partials[1]
+            assert p2 is not None and q is not None
+
+            def fast2(a: Any, b: Any) -> Any:
+                y = f(a, b)
+                if type(y) not in _REAL:
+                    return generic(f, (a, b), {})
+
+                def scalar_pullback(dy: Any) -> tuple[Any, ...]:
+                    if type(dy) not in _REAL:
+                        return _pullback_of(generic(f, (a, b), {}))(dy)
+                    return NO, p2(a, b, y) * dy, q(a, b, y) * dy
+
+                return y, scalar_pullback
+
+            return fast2
+        return lambda *args: generic(f, args, {})
+
+
+def _pullback_of(result: tuple[Any, Pullback | None]) -> Pullback:
+    back = result[1]
+    assert back is not None
+    return back
 
 
 def _transformed(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -357,7 +357,7 @@ def _partial(f: functools.partial[Any], args: tuple[Any, ...], kwargs: dict[str,
         grads = back(dy)
         captured = tuple(grads[1 : 1 + bound])
         live = any(g is not Z and g is not NO for g in captured)
-        df = Tangent[functools.partial](args=captured) if live else NO
+        df = Tangent[functools.partial](args=captured) if live else NO  # type: ignore[misc]
         rest = (df, *grads[1 + bound :])
         kw = getattr(grads, "kw", None)
         return KwCotangents(rest, kw) if kw is not None else rest
@@ -475,7 +475,7 @@ def _shifted(back: Pullback | None, start: int, prefix: tuple[Any, ...] = ()) ->
 
 def _field_pullback(kind: type, name: str) -> Pullback:
     def field_pullback(dy: Any) -> tuple[Any, ...]:
-        return (Tangent[kind](**{name: dy}),)
+        return (Tangent[kind](**{name: dy}),)  # type: ignore[misc]
 
     return field_pullback
 
@@ -492,8 +492,15 @@ def _is_field(obj: Any, kind: type, name: str, attribute: Any) -> bool:
 _MISSING = object()
 
 
-@functools.lru_cache(maxsize=4096)
 def _static(kind: type, name: str) -> Any:
+    try:
+        return _static_cached(kind, name)
+    except TypeError:  # an unhashable metaclass
+        return inspect.getattr_static(kind, name, _MISSING)
+
+
+@functools.lru_cache(maxsize=4096)
+def _static_cached(kind: Any, name: str) -> Any:
     return inspect.getattr_static(kind, name, _MISSING)
 
 

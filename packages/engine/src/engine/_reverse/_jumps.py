@@ -57,7 +57,8 @@ class _Remover:
             loop.continues = True
             return [_set(loop.skipped, node)], {loop.skipped}
         if isinstance(node, ast.Return) and self.returned:
-            assign = ast.copy_location(ast.Assign([_store(self.result)], node.value), node)
+            value = node.value or ast.Constant(None)
+            assign = ast.copy_location(ast.Assign([_store(self.result)], value), node)
             return [assign, _set(self.returned, node)], {self.returned}
         if isinstance(node, ast.If):
             body, body_sets = self.block(node.body, loop)

@@ -206,7 +206,7 @@ def item_tangent(sequence: Any, parts: dict[int, Any]) -> Any:
     if isinstance(sequence, (tuple, list)):
         entries = [parts.get(k, Z) for k in range(len(sequence))]
         if hasattr(type(sequence), "_fields"):
-            return Tangent[type(sequence)](*entries)
+            return Tangent[type(sequence)](*entries)  # type: ignore[misc]
         return type(sequence)(entries)
     if hasattr(sequence, "dtype") and sequence.dtype.kind in "fc":
         import numpy as np

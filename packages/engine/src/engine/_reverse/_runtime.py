@@ -95,7 +95,7 @@ def star_part(grads: tuple[Any, ...], start: int, trailing: int) -> Any:
 def closure_tangent(**fields: Any) -> Any:
     """The tangent of a function through the variables it captured; `NO` if all are zero."""
     live = {k: v for k, v in fields.items() if not isinstance(v, AbstractZero)}
-    return Tangent[types.FunctionType](**live) if live else NO
+    return Tangent[types.FunctionType](**live) if live else NO  # type: ignore[misc]
 
 
 def closure_part(tangent: Any, name: str) -> Any:

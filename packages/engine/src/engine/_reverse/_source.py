@@ -34,14 +34,18 @@ def function_tree(code: types.CodeType, f: object) -> FunctionSource:
         raise MissingRuleError.for_callable(f)
     module = _parse(code.co_filename, "".join(lines))
     # Zero-width positions (the entry and a lambda's return) carry no column information.
-    spans = [p for p in code.co_positions() if None not in p and (p[0], p[2]) != (p[1], p[3])]
+    spans = [
+        (a, b, c, d)
+        for a, b, c, d in code.co_positions()
+        if a is not None and b is not None and c is not None and d is not None and (a, c) != (b, d)
+    ]
     wanted: type[ast.AST] = ast.Lambda if code.co_name == "<lambda>" else ast.FunctionDef
     best: ast.FunctionDef | ast.Lambda | None = None
     for node in ast.walk(module):
-        if not isinstance(node, wanted) or not _holds(node, spans, code):
+        if not isinstance(node, (ast.FunctionDef, ast.Lambda)) or not isinstance(node, wanted):
             continue
-        if best is None or _inside(node, best):
-            best = node  # type: ignore[assignment]
+        if _holds(node, spans, code) and (best is None or _inside(node, best)):
+            best = node
     if best is None:
         raise MissingRuleError.for_callable(f)
     return FunctionSource(_as_def(best), code.co_filename)
@@ -52,19 +56,26 @@ def _parse(filename: str, text: str) -> ast.Module:
     return ast.parse(text, filename)
 
 
-def _holds(node: ast.AST, spans: list[tuple[int, int, int, int]], code: types.CodeType) -> bool:
+Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _span(node: ast.FunctionDef | ast.Lambda) -> Span:
+    end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+    return (node.lineno, node.col_offset), end
+
+
+def _holds(
+    node: ast.FunctionDef | ast.Lambda, spans: list[tuple[int, int, int, int]], code: types.CodeType
+) -> bool:
     if isinstance(node, ast.FunctionDef) and node.name != code.co_name:
         return False
-    start = (node.lineno, node.col_offset)
-    end = (node.end_lineno, node.end_col_offset)
-    return all(start <= (a, c) and (b, d) <= end for a, b, c, d in spans)  # type: ignore[operator]
+    start, end = _span(node)
+    return all(start <= (a, c) and (b, d) <= end for a, b, c, d in spans)
 
 
-def _inside(node: ast.AST, other: ast.AST) -> bool:
-    start, other_start = (node.lineno, node.col_offset), (other.lineno, other.col_offset)
-    end = (node.end_lineno, node.end_col_offset)
-    other_end = (other.end_lineno, other.end_col_offset)
-    return other_start <= start and end <= other_end  # type: ignore[operator]
+def _inside(node: ast.FunctionDef | ast.Lambda, other: ast.FunctionDef | ast.Lambda) -> bool:
+    (start, end), (other_start, other_end) = _span(node), _span(other)
+    return other_start <= start and end <= other_end
 
 
 def _as_def(node: ast.FunctionDef | ast.Lambda) -> ast.FunctionDef:
@@ -74,5 +85,5 @@ def _as_def(node: ast.FunctionDef | ast.Lambda) -> ast.FunctionDef:
     ast.copy_location(body, node.body)
     fn = ast.FunctionDef(name="<lambda>", args=node.args, body=[body], decorator_list=[])
     if "type_params" in ast.FunctionDef._fields:  # Python >= 3.12
-        fn.type_params = []
+        fn.type_params = []  # type: ignore[attr-defined,unused-ignore]
     return ast.copy_location(fn, node)

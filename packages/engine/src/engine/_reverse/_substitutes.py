@@ -83,7 +83,7 @@ def get_(mapping: dict[Any, Any], key: Any, default: Any = None) -> Any:
 
 def map_(function: Callable[..., Any], *iterables: Any) -> list[Any]:
     """`list(map(function, *iterables))`."""
-    return [function(*arguments) for arguments in zip(*iterables)]
+    return [function(*arguments) for arguments in zip(*iterables, strict=False)]
 
 
 def filter_(function: Callable[[Any], Any] | None, iterable: Any) -> list[Any]:
@@ -110,7 +110,7 @@ def dict_(*args: Any, **kwargs: Any) -> dict[Any, Any]:
     source = args[0]
     if isinstance(source, dict):
         return {**source, **kwargs}
-    return {**{key: value for key, value in source}, **kwargs}
+    return {**dict(source), **kwargs}
 
 
 SUBSTITUTES: dict[Any, Callable[..., Any]] = {

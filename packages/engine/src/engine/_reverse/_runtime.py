@@ -61,7 +61,12 @@ class KwCotangents(tuple):  # type: ignore[type-arg]
 
 
 def acc(total: Any, part: Any) -> Any:
-    """`total + part` for adjoints; zeros of every kind come back as `Z`."""
+    """`total + part` for adjoints; zeros of every kind come back as `Z`.
+
+    An array that only the caller's adjoint variable holds (no other reference: not a view,
+    not shared with a pullback or the user) is added into in place, as NumPy elides its own
+    temporaries; an `InplaceableThunk` then never materializes.
+    """
     if part is Z or part is NO:
         return total
     if total is Z:
@@ -70,7 +75,24 @@ def acc(total: Any, part: Any) -> Any:
         return total + part
     if isinstance(part, AbstractZero):
         return total
-    return accumulate(total, part)
+    return accumulate(total, part, inplace=_exclusive(total))
+
+
+# References to an adjoint array held only by the caller's variable: that variable, `acc`'s
+# parameter and `_exclusive`'s, and `getrefcount`'s argument.
+_EXCLUSIVE = 4
+
+
+def _exclusive(value: Any) -> bool:
+    return (
+        type(value) is np.ndarray
+        and _getrefcount(value) <= _EXCLUSIVE
+        and value.base is None
+        and value.flags.writeable
+    )
+
+
+_getrefcount = getattr(sys, "getrefcount", lambda value: _EXCLUSIVE + 1)
 
 
 def kw_part(grads: Any, name: str) -> Any:

@@ -14,8 +14,18 @@ import numpy as np
 from engine._backends import get_engine
 from engine._materialize import materialize
 from engine._params import Grads, Params
+from engine._reverse._nested import gradient_reference
 from engine._reverse._runtime import PARAMETERS
-from rulescore import RuleConfig, TangentTypeError, ZeroTangent, unthunk
+from rulescore import (
+    HasReverseMode,
+    NoTangent,
+    RuleConfig,
+    TangentTypeError,
+    ZeroTangent,
+    non_differentiable,
+    rrule,
+    unthunk,
+)
 
 __all__ = [
     "derivative",
@@ -173,10 +183,7 @@ def value_and_grad(
     @functools.wraps(f)
     def value_and_gradient(*args: Any, **kwargs: Any) -> Any:
         def of_chosen(*chosen: Any) -> Any:
-            full = tuple(
-                chosen[positions.index(i)] if i in positions else a for i, a in enumerate(args)
-            )
-            return f(*full, **kwargs)
+            return f(*_with_chosen(args, positions, *chosen), **kwargs)
 
         chosen = [args[p] for p in positions]
         engine = _engine(backend)
@@ -192,17 +199,54 @@ def value_and_grad(
     return value_and_gradient
 
 
+def _with_chosen(
+    args: tuple[Any, ...], positions: tuple[int, ...], *chosen: Any
+) -> tuple[Any, ...]:
+    """`args` with the entries at `positions` replaced by `chosen`."""
+    given = dict(zip(positions, chosen, strict=True))
+    return tuple(given.get(i, a) for i, a in enumerate(args))
+
+
+@rrule.register(_with_chosen)
+def _with_chosen_rrule(args: tuple[Any, ...], positions: tuple[int, ...], *chosen: Any) -> Any:
+    def with_chosen_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        parts = [ZeroTangent() if isinstance(dy, ZeroTangent) else dy[p] for p in positions]
+        return (NoTangent(), NoTangent(), NoTangent(), *parts)
+
+    return _with_chosen(args, positions, *chosen), with_chosen_pullback
+
+
 def show_code(f: Callable[..., Any], *, backend: str | None = None) -> str:
     """`show_code(f)`: the code the engine generated for `f`: its forward pass, recording
     pullbacks, and the backward pass that replays them (Zygote's `@code_llvm f'(10)`).
 
-    >>> print(show_code(lambda x: 5 * x + 3))  # doctest: +ELLIPSIS
-    def make_lambda_(...):
+    >>> print(show_code(lambda x: 5 * x + 3))
+    def make_lambda(Z, call, mul, call2, acc, add, NO):
     <BLANKLINE>
-        def lambda_(x):
-            y1, back3 = call(mul, 5, x)
-            y2, back5 = call(add, y1, 3)
-    ...
+        def lambda_forward(x):
+            y1, back3 = call2(mul, 5, x)
+            y2, back5 = call2(add, y1, 3)
+    <BLANKLINE>
+            def back(dy):
+                dx = Z
+                dy1 = Z
+                dy2 = dy
+                if back5 is not None and dy2 is not Z:
+                    g6 = back5(dy2)
+                    dy2 = Z
+                    dy1 = acc(dy1, g6[1])
+                else:
+                    dy2 = Z
+                if back3 is not None and dy1 is not Z:
+                    g4 = back3(dy1)
+                    dy1 = Z
+                    dx = acc(dx, g4[2])
+                else:
+                    dy1 = Z
+                return (NO, dx)
+            return (y2, back)
+        return lambda_forward
     """
     engine = _engine(backend)
     show = getattr(engine, "show", None)
@@ -253,3 +297,30 @@ def _describe(y: Any) -> str:
     if isinstance(y, np.ndarray):
         return f"an array of shape {y.shape} and dtype {y.dtype}"
     return f"a {type(y).__name__}"
+
+
+# ---------------------------------------------------------------------------------------
+# nested differentiation: an outer engine differentiates these calls through their code
+
+
+@rrule.register(withgradient, config=HasReverseMode)
+def _withgradient_rrule(
+    config: RuleConfig, f: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
+    return config.rrule_via_ad(_nested_withgradient, f, *args)
+
+
+def _nested_withgradient(f: Callable[..., Any], *args: Any) -> tuple[Any, tuple[Any, ...]]:
+    y, grads = gradient_reference(f, *args)
+    return y, tuple(materialize(x, g) for x, g in zip(args, grads, strict=True))
+
+
+@rrule.register(materialize)
+def _materialize_rrule(x: Any, dx: Any) -> Any:
+    def materialize_pullback(dy: Any) -> tuple[Any, ...]:
+        return NoTangent(), NoTangent(), dy  # a projection: linear, the identity on its range
+
+    return materialize(x, dx), materialize_pullback
+
+
+non_differentiable(_engine, _scalar_seed)

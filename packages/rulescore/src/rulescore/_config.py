@@ -43,7 +43,7 @@ class RuleConfig:
     See also: `rrule_via_ad`, `frule_via_ad`, `rrule.register` (its `config=` argument).
     """
 
-    def rrule_via_ad(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def rrule_via_ad(self, f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """`(y, pullback)` of `f(*args, **kwargs)`, by the engine; see `rrule_via_ad`."""
         raise MissingCapabilityError(
             f"{type(self).__name__} cannot differentiate `{qualified_name(f)}` in reverse mode: "
@@ -51,7 +51,7 @@ class RuleConfig:
         )
 
     def frule_via_ad(
-        self, tangents: tuple[Any, ...], f: Callable[..., Any], *args: Any, **kwargs: Any
+        self, tangents: tuple[Any, ...], f: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Any:
         """`(y, dy)` of `f(*args, **kwargs)` along `tangents`, by the engine; see `frule_via_ad`."""
         raise MissingCapabilityError(
@@ -81,7 +81,7 @@ class HasForwardMode:
     """
 
 
-def rrule_via_ad(config: RuleConfig, f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def rrule_via_ad(config: RuleConfig, f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """`rrule_via_ad(config, f, *args, **kwargs)`: `(y, pullback)` of `f` by the calling engine.
 
     The pullback returns `(df, dx1, ..., dxn)` like any rule's. Raises
@@ -99,6 +99,7 @@ def frule_via_ad(
     config: RuleConfig,
     tangents: tuple[Any, ...],
     f: Callable[..., Any],
+    /,
     *args: Any,
     **kwargs: Any,
 ) -> Any:

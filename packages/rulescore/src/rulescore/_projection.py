@@ -120,6 +120,16 @@ class _NoTangentProjector(ProjectTo):
         return NoTangent()
 
 
+class _FunctionProjector(_NoTangentProjector):
+    """A function: no tangent space of its own, but a closure's tangent (a `Tangent` through
+    the variables it captured, made by engines) passes through containers unchanged."""
+
+    __slots__ = ()
+
+    def __call__(self, dx: Any) -> Any:
+        return dx if isinstance(dx, Tangent) else NoTangent()
+
+
 class _NumberProjector(ProjectTo):
     """Python float/int/complex primal: a Python number of the same field."""
 
@@ -239,6 +249,8 @@ class _StructuralProjector(ProjectTo):
 
 
 def _projector_for(x: Any) -> ProjectTo:
+    if isinstance(x, types.FunctionType) and x.__closure__:
+        return _FunctionProjector()
     if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent)) or is_ufunc(x):
         return _NoTangentProjector()
     if is_numpy_scalar(x):  # before float/complex: np.float64 and np.complex128 subclass them

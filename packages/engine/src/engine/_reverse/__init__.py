@@ -8,6 +8,7 @@ The pipeline, one pass per module: `_source` (the function's tree, found exactly
 what it calls besides the user's functions and the rules.
 """
 
+from engine._reverse import _nested  # noqa: F401 (registers the rules of nested differentiation)
 from engine._reverse._engine import ReverseEngine
 
 __all__ = ["ReverseEngine"]

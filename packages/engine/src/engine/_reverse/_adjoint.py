@@ -187,6 +187,8 @@ class _Generator:
             return self.for_loop(node, in_loop)
         if isinstance(node, ast.While):
             return self.while_loop(node, in_loop)
+        if isinstance(node, ast.With):
+            return self.with_block(node, in_loop)
         return _Code([self.unwrap(node)], [])  # raise, assert, pass, break, primal expressions
 
     def record(self, name: str, in_loop: bool) -> tuple[list[ast.stmt], list[ast.stmt]]:
@@ -267,7 +269,7 @@ class _Generator:
             args = [value.value, ast.Constant(value.attr)]
             return ast.Call(self.helper("get_attr"), args, []), _inputs([value.value], g, 0)
         if isinstance(value, ast.Subscript):
-            index = self.unwrap(value.slice)
+            index = self.index(self.unwrap(value.slice))
             args = [self.helper("getitem"), value.value, index]
             return ast.Call(call, args, []), _inputs([value.value], g, 1)
         if isinstance(value, ast.BinOp):
@@ -288,6 +290,16 @@ class _Generator:
             args = [self.helper("make_dict"), keys, *value.values]
             return ast.Call(call, args, []), _inputs(value.values, g, 2)
         raise AssertionError(f"not a flat operation: {ast.dump(value)}")
+
+    def index(self, node: ast.expr) -> ast.expr:
+        """An index as a value that can be passed to a call: `a:b` becomes `slice(a, b)`."""
+        if isinstance(node, ast.Slice):
+            parts = [node.lower, node.upper, node.step]
+            args = [ast.Constant(None) if p is None else p for p in parts]
+            return ast.Call(self.helper("slice"), args, [])
+        if isinstance(node, ast.Tuple):
+            return ast.Tuple([self.index(e) for e in node.elts], ast.Load())
+        return node
 
     def arguments_inputs(self, call: ast.Call, g: ast.expr) -> list[tuple[str, ast.expr]]:
         """The cotangents of a call's arguments in the pullback's result `g`: `g[1 + i]` for
@@ -385,6 +397,25 @@ class _Generator:
             total = ast.Call(ast.Attribute(_load(items), "total", ast.Load()), [], [])
             backward.append(_assign(self.d(sequence), self.acc(sequence, total)))
         return _Code(forward, backward)
+
+    def with_block(self, node: ast.With, in_loop: bool) -> _Code:
+        """Forward inside the context managers; the body must run to its end (a manager that
+        swallowed an exception would leave records the backward pass cannot replay)."""
+        body = self.block(node.body, in_loop)
+        items = [ast.withitem(self.unwrap(i.context_expr), i.optional_vars) for i in node.items]
+        if not body.backward:
+            return _Code([ast.With(items, body.forward or [ast.Pass()])], [])
+        done = self.names.fresh("completed")
+        forward: list[ast.stmt] = [
+            _assign(done, ast.Constant(False)),
+            ast.With(items, [*body.forward, _assign(done, ast.Constant(True))]),
+            ast.If(
+                ast.UnaryOp(ast.Not(), _load(done)),
+                [ast.Expr(ast.Call(self.helper("swallowed"), [], []))],
+                [],
+            ),
+        ]
+        return _Code(forward, body.backward)
 
     def while_loop(self, node: ast.While, in_loop: bool) -> _Code:
         body = self.block(node.body, in_loop=True)

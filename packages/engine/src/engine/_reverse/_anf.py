@@ -130,6 +130,11 @@ class _Flattener:
             self.emit(ast.While(Primal(node.test), body, self.orelse(node.orelse)), node)
         elif isinstance(node, ast.For):
             self.emit_for(node.target, node.iter, node.body, node.orelse, node)
+        elif isinstance(node, ast.With):
+            # The context managers run as written (`np.errstate`, a timer); the body is
+            # differentiated, its backward pass runs outside them.
+            items = [ast.withitem(Primal(i.context_expr), i.optional_vars) for i in node.items]
+            self.emit(ast.With(items, self.block(node.body)), node)
         elif isinstance(node, ast.Return):
             value = ast.Constant(None) if node.value is None else self.atom(node.value)
             self.emit(ast.Return(value), node)
@@ -216,11 +221,7 @@ class _Flattener:
             return self.call(node)
         if isinstance(node, (ast.Tuple, ast.List)):
             if any(isinstance(e, ast.Starred) for e in node.elts):
-                raise self.refuse(
-                    node,
-                    "a starred item in a display (`(*a, b)`)",
-                    "concatenate instead: `tuple(a) + (b,)`",
-                )
+                return self.starred_display(node)
             return type(node)([self.atom(e) for e in node.elts], ast.Load())
         if isinstance(node, ast.Dict):
             keys = [None if k is None else self.atom(k) for k in node.keys]
@@ -238,6 +239,27 @@ class _Flattener:
         if isinstance(node, ast.Lambda):
             return node
         raise self.refuse(node, f"the expression `{ast.unparse(node)}`")
+
+    def starred_display(self, node: ast.Tuple | ast.List) -> ast.expr:
+        """`(*a, b, *c)` as the concatenation `to_tuple(a) + (b,) + to_tuple(c)`."""
+        convert = "to_tuple" if isinstance(node, ast.Tuple) else "to_list"
+        pieces: list[ast.expr] = []
+        pending: list[ast.expr] = []
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                if pending:
+                    pieces.append(self.atom_of(type(node)(pending, ast.Load()), node))
+                    pending = []
+                whole = ast.Call(RuntimeRef(convert), [self.atom(element.value)], [])
+                pieces.append(self.atom_of(whole, node))
+            else:
+                pending.append(self.atom(element))
+        if pending:
+            pieces.append(self.atom_of(type(node)(pending, ast.Load()), node))
+        result = pieces[0]
+        for piece in pieces[1:-1]:
+            result = self.atom_of(ast.BinOp(result, ast.Add(), piece), node)
+        return ast.BinOp(result, ast.Add(), pieces[-1]) if len(pieces) > 1 else result
 
     def call(self, node: ast.Call) -> ast.expr:
         func: ast.expr

@@ -21,7 +21,6 @@ _MUTATION = (
 
 _REFUSED: dict[type[ast.AST], tuple[str, str]] = {
     ast.Try: ("`try` statement", "move the `try` out of the differentiated function"),
-    ast.With: ("`with` statement", "move the `with` block out of the differentiated function"),
     ast.AsyncFunctionDef: ("`async def`", "differentiate synchronous code"),
     ast.AsyncFor: ("`async for`", "differentiate synchronous code"),
     ast.AsyncWith: ("`async with`", "differentiate synchronous code"),
@@ -79,6 +78,12 @@ def _check(node: ast.AST, filename: str) -> None:
             _check_target(target, filename)
     if isinstance(node, (ast.For, ast.comprehension)):
         _check_target(node.target, filename)
+    if isinstance(node, ast.With):
+        for item in node.items:
+            if item.optional_vars is not None and not isinstance(item.optional_vars, ast.Name):
+                raise UnsupportedConstructError(
+                    filename, node.lineno, "`with ... as` a pattern", "bind a plain name"
+                )
 
 
 def _check_target(target: ast.expr, filename: str) -> None:

@@ -21,7 +21,7 @@ from engine._reverse._anf import Primal, RuntimeRef, flatten
 from engine._reverse._checks import check_supported
 from engine._reverse._jumps import remove_jumps
 from engine._reverse._names import Names
-from engine._reverse._source import function_tree
+from engine._reverse._source import GENERATED, FunctionSource, function_tree
 
 __all__ = ["Transformed", "forward_function", "transformed"]
 
@@ -85,12 +85,30 @@ def _transform(f: types.FunctionType) -> Transformed:
         for c in factory_code.co_consts
         if isinstance(c, types.CodeType) and c.co_name == generated.function
     )
+    _remember_trees(code, generated.module, filename)
     values = _runtime_helpers()
     cells = {
         identifier: types.CellType(values[helper])
         for helper, identifier in generated.helpers.items()
     }
     return Transformed(text, code, cells)
+
+
+def _remember_trees(code: types.CodeType, module: ast.Module, filename: str) -> None:
+    """Record the trees of the generated forward function and of the functions it defines
+    (its pullback), by code object, for `function_tree` (differentiating them again)."""
+    definitions = {
+        node.name: node
+        for node in ast.walk(module)
+        if isinstance(node, ast.FunctionDef) and node is not module.body[0]
+    }
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        tree = definitions.get(current.co_name)
+        if tree is not None:
+            GENERATED[current] = FunctionSource(tree, filename)
+        pending.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
 
 
 def _show(name: str, tree: ast.FunctionDef, debug: bool) -> None:
@@ -117,7 +135,7 @@ class _Markers(ast.NodeTransformer):
 def _runtime_helpers() -> dict[str, Any]:
     import operator
 
-    from engine._reverse import _dispatch, _primitives
+    from engine._reverse import _dispatch, _primitives, _substitutes
 
     return {
         "call": _dispatch.call,
@@ -129,14 +147,18 @@ def _runtime_helpers() -> dict[str, Any]:
         "Z": _runtime.Z,
         "NO": _runtime.NO,
         "getitem": operator.getitem,
+        "slice": slice,
         "make_tuple": _primitives.make_tuple,
         "make_list": _primitives.make_list,
         "make_dict": _primitives.make_dict,
         "append": _primitives.append,
         "set_item": _primitives.set_item,
         "as_sequence": _primitives.as_sequence,
+        "to_tuple": _substitutes.tuple_,
+        "to_list": _substitutes.list_,
         "ItemCotangents": _runtime.ItemCotangents,
         "check_not_inplace": _runtime.check_not_inplace,
+        "swallowed": _runtime.swallowed,
         "closure_part": _runtime.closure_part,
         "closure_tangent": _runtime.closure_tangent,
         "kw_part": _runtime.kw_part,

@@ -62,7 +62,7 @@ def set_config(
     _transform[:] = [transform]
 
 
-def call(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
+def call(f: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
     """`(f(*args, **kwargs), pullback)` by the first applicable way described above."""
     if rrule.generation != _state["generation"]:
         _fast.clear()
@@ -85,7 +85,7 @@ def call(f: Any, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
     return found(f, args, kwargs)
 
 
-def call1(f: Any, a: Any) -> tuple[Any, Pullback | None]:
+def call1(f: Any, a: Any, /) -> tuple[Any, Pullback | None]:
     """`call(f, a)`, faster for real scalars with a `scalar_rule`."""
     if rrule.generation == _state["generation"]:
         try:
@@ -97,7 +97,7 @@ def call1(f: Any, a: Any) -> tuple[Any, Pullback | None]:
     return call(f, a)
 
 
-def call2(f: Any, a: Any, b: Any) -> tuple[Any, Pullback | None]:
+def call2(f: Any, a: Any, b: Any, /) -> tuple[Any, Pullback | None]:
     """`call(f, a, b)`, faster for real scalars with a `scalar_rule`."""
     if rrule.generation == _state["generation"]:
         try:
@@ -109,7 +109,7 @@ def call2(f: Any, a: Any, b: Any) -> tuple[Any, Pullback | None]:
     return call(f, a, b)
 
 
-def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
+def call_method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
     """`obj.name(*args, **kwargs)`; the pullback gives `(d_obj, d_arg1, ...)`."""
     kind = type(obj)
     if kind is types.ModuleType:  # the module gets `df`
@@ -138,7 +138,7 @@ def call_method(obj: Any, name: str, *args: Any, **kwargs: Any) -> tuple[Any, Pu
     return y, _shifted(back, 1)
 
 
-def get_attr(obj: Any, name: str) -> tuple[Any, Pullback | None]:
+def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
     """`obj.name`; the pullback gives `(d_obj,)`."""
     kind = type(obj)
     if kind is types.ModuleType or isinstance(obj, type):
@@ -295,42 +295,53 @@ def _call_site_pullback(
     code: types.CodeType, back: Pullback, npositional: int, kwargs: dict[str, Any]
 ) -> Pullback:
     """Map the backward code's `(df, d_param1, ...)`, in parameter order, to the call's
-    layout: one cotangent per positional argument, keyword cotangents in `.kw`."""
-    nparams = code.co_argcount
-    has_varargs = bool(code.co_flags & inspect.CO_VARARGS)
-    has_varkw = bool(code.co_flags & inspect.CO_VARKEYWORDS)
-    names = code.co_varnames[: nparams + code.co_kwonlyargcount]
-    star = nparams + code.co_kwonlyargcount if has_varargs else -1
-    starstar = nparams + code.co_kwonlyargcount + has_varargs if has_varkw else -1
+    layout: one cotangent per positional argument, keyword cotangents in `.kw`.
+
+    Written without mutation, so that the engine can differentiate it again (higher order).
+    """
+    order, varargs, varkw = _parameter_order(code)
+    positional_names = order[: min(npositional, code.co_argcount)]
+    extra = npositional - len(positional_names)
+    keywords = tuple(kwargs)
 
     def call_site_pullback(dy: Any) -> tuple[Any, ...]:
         grads = back(dy)
-        df, params = grads[0], grads[1:]
-        # Backward code returns parameters as posonly+args, *args, kwonly, **kwargs.
-        order = list(code.co_varnames[:nparams])
-        if has_varargs:
-            order.append(code.co_varnames[star])
-        order.extend(code.co_varnames[nparams : nparams + code.co_kwonlyargcount])
-        if has_varkw:
-            order.append(code.co_varnames[starstar])
-        by_name = dict(zip(order, params, strict=True))
-        positional = [by_name[n] for n in order[: min(npositional, nparams)]]
-        if npositional > nparams:
-            extra = unthunk(by_name[code.co_varnames[star]])
-            count = npositional - nparams
-            positional.extend([Z] * count if extra is Z or extra is NO else list(extra))
-        if not kwargs:
-            return (df, *positional)
-        kw = {}
-        rest = unthunk(by_name[code.co_varnames[starstar]]) if has_varkw else Z
-        for key in kwargs:
-            if key in names:
-                kw[key] = by_name[key]
-            else:
-                kw[key] = Z if isinstance(rest, type(Z)) or rest is NO else rest.get(key, Z)
-        return KwCotangents((df, *positional), kw)
+        by_name = dict(zip(order, grads[1:], strict=True))
+        positional = [by_name[name] for name in positional_names]
+        if extra:
+            rest = unthunk(by_name[varargs])
+            positional = positional + ([Z] * extra if rest is Z or rest is NO else list(rest))
+        if not keywords:
+            return (grads[0], *positional)
+        others = unthunk(by_name[varkw]) if varkw else Z
+        kw = {
+            key: by_name[key]
+            if key in by_name and key not in (varargs, varkw)
+            else (Z if others is Z or others is NO else others.get(key, Z))
+            for key in keywords
+        }
+        return KwCotangents((grads[0], *positional), kw)
 
     return call_site_pullback
+
+
+def _parameter_order(code: types.CodeType) -> tuple[tuple[str, ...], str, str]:
+    """The parameters in the order backward code returns them (positional, `*args`,
+    keyword-only, `**kwargs`), and the names of `*args` and `**kwargs` ("" if absent)."""
+    count, kwonly = code.co_argcount, code.co_kwonlyargcount
+    names = code.co_varnames
+    varargs = names[count + kwonly] if code.co_flags & inspect.CO_VARARGS else ""
+    varkw = names[count + kwonly + bool(varargs)] if code.co_flags & inspect.CO_VARKEYWORDS else ""
+    order = (*names[:count], *([varargs] if varargs else []), *names[count : count + kwonly])
+    return (*order, *([varkw] if varkw else [])), varargs, varkw
+
+
+def handler_for(f: Any, args: tuple[Any, ...]) -> Handler:
+    """The handler `call` would use for `f(*args)` (without its caches)."""
+    if type(f) is types.FunctionType:
+        info = rrule.lookup(f, args, _config[0])
+        return _transformed if info is None else _for_rule(info, args)
+    return _resolve(f, args)
 
 
 def _bound_method(f: types.MethodType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -420,10 +431,7 @@ def _bind_keywords(
     carrying = [k for k, v in kwargs.items() if carries_derivative(v)]
     if not carrying:
         return args, kwargs, {}
-    try:
-        parameters = list(inspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
+    parameters = _parameters(f)
     positions = {
         p.name: i
         for i, p in enumerate(parameters)
@@ -439,16 +447,18 @@ def _bind_keywords(
             "pass it positionally",
         )
     last = max(positions[k] for k in carrying)
-    new_args = list(args)
-    remaining = dict(kwargs)
-    moved: dict[str, int] = {}
-    for position, parameter in enumerate(parameters[len(args) : last + 1], start=len(args)):
-        if parameter.name in remaining:
-            new_args.append(remaining.pop(parameter.name))
-            moved[parameter.name] = position
-        else:
-            new_args.append(parameter.default)  # every parameter before `last` has a default
-    return tuple(new_args), remaining, moved
+    window = parameters[len(args) : last + 1]  # every parameter before `last` has a default
+    new_args = (*args, *(kwargs.get(p.name, p.default) for p in window))
+    moved = {p.name: i for i, p in enumerate(window, start=len(args)) if p.name in kwargs}
+    remaining = {k: v for k, v in kwargs.items() if k not in moved}
+    return new_args, remaining, moved
+
+
+def _parameters(f: Any) -> list[inspect.Parameter]:
+    try:
+        return list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return []
 
 
 def _keywords_from_positions(back: Pullback, npositional: int, moved: dict[str, int]) -> Pullback:

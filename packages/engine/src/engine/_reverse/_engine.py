@@ -27,7 +27,7 @@ class ReverseEngine(RuleConfig, HasReverseMode):
 
     name = "reverse"
 
-    def rrule_via_ad(self, f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def rrule_via_ad(self, f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """`(y, pullback)` of `f(*args, **kwargs)`; `pullback(dy)` gives `(df, dx1, ...)`."""
         load_plugins()  # the rule packages, on the first differentiation
         y, back = _dispatch.call(f, *args, **kwargs)

@@ -67,6 +67,9 @@ class _Remover:
             return [new], body_sets | orelse_sets
         if isinstance(node, (ast.For, ast.While)):
             return self.loop(node)
+        if isinstance(node, ast.With):
+            body, sets = self.block(node.body, loop)
+            return [ast.copy_location(ast.With(node.items, body or [ast.Pass()]), node)], sets
         return [node], set()
 
     def loop(self, node: ast.For | ast.While) -> tuple[list[ast.stmt], set[str]]:
@@ -117,11 +120,9 @@ def remove_jumps(tree: ast.FunctionDef, names: Names) -> ast.FunctionDef:
 
 
 def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
-    found = [node]
-    for child in ast.iter_child_nodes(node):
-        if not isinstance(child, (ast.FunctionDef, ast.Lambda)):
-            found.extend(_walk_outside_nested(child))
-    return found
+    if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+        return [node]  # a nested function's returns are its own
+    return [node, *(n for child in ast.iter_child_nodes(node) for n in _walk_outside_nested(child))]
 
 
 def _set(flag: str, like: ast.AST, value: bool = True) -> ast.stmt:

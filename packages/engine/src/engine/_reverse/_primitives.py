@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from rulescore import (
     AbstractZero,
     NoTangent,
@@ -95,13 +97,13 @@ def carries_derivative(value: Any) -> bool:
     Integers count as indices and counts here: an opaque function returning them (`len`,
     `x.shape`) has no derivative to pass on.
     """
-    if isinstance(value, (bool, int, str, bytes, type(None))):
+    if isinstance(value, (bool, int, str, bytes, type(None), type)):
         return False
     if isinstance(value, (float, complex)):
         return True
     dtype = getattr(value, "dtype", None)
     if dtype is not None:
-        return getattr(dtype, "kind", "") in "fc"
+        return getattr(dtype, "kind", None) in ("f", "c")
     if isinstance(value, (tuple, list, set, frozenset)):
         return any(map(carries_derivative, value))
     if isinstance(value, dict):
@@ -209,8 +211,6 @@ def item_tangent(sequence: Any, parts: dict[int, Any]) -> Any:
             return Tangent[type(sequence)](*entries)  # type: ignore[misc]
         return type(sequence)(entries)
     if hasattr(sequence, "dtype") and sequence.dtype.kind in "fc":
-        import numpy as np
-
         total = np.zeros(np.shape(sequence), dtype=sequence.dtype)
         for k, part in parts.items():
             part = unthunk(part)

@@ -143,6 +143,17 @@ def check_not_inplace(value: Any, operator: str) -> None:
         )
 
 
+def swallowed() -> None:
+    """Refuse a `with` block whose context manager swallowed an exception part way through."""
+    frame = sys._getframe(1)
+    raise UnsupportedConstructError(
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        "a context manager that suppressed an exception in differentiated code",
+        "let the exception propagate, or catch it outside the differentiated function",
+    )
+
+
 class ItemCotangents:
     """The cotangents of a sequence's items, gathered while a `for` loop is replayed."""
 

@@ -27,8 +27,16 @@ class FunctionSource:
     filename: str
 
 
+# The trees of code the engine generated (forward and backward functions), so that they can
+# be differentiated again (higher order) although they were never written to a file.
+GENERATED: dict[types.CodeType, FunctionSource] = {}
+
+
 def function_tree(code: types.CodeType, f: object) -> FunctionSource:
     """The `FunctionSource` of `code`; `MissingRuleError` naming `f` when there is none."""
+    generated = GENERATED.get(code)
+    if generated is not None:
+        return generated
     lines = linecache.getlines(code.co_filename)
     if not lines:
         raise MissingRuleError.for_callable(f)

@@ -110,7 +110,8 @@ def dict_(*args: Any, **kwargs: Any) -> dict[Any, Any]:
     source = args[0]
     if isinstance(source, dict):
         return {**source, **kwargs}
-    return {**dict(source), **kwargs}
+    # Not `dict(source)`: under differentiation that call is this function again.
+    return {**{key: value for key, value in source}, **kwargs}  # noqa: C416
 
 
 SUBSTITUTES: dict[Any, Callable[..., Any]] = {

@@ -218,12 +218,12 @@ def _getitem_sequence_rrule(x: Any, key: Any) -> Any:
         dy = unthunk(dy)
         if isinstance(dy, AbstractZero):
             return NoTangent(), _zero_cotangent(x), NoTangent()
-        dx: list[Any] = [ZeroTangent()] * len(x)
+        # Built without mutation, so that engines can differentiate this pullback again.
         if isinstance(key, slice):
-            for i, d in zip(range(len(x))[key], dy, strict=True):
-                dx[i] = d
+            given = dict(zip(range(len(x))[key], dy, strict=True))
         else:
-            dx[key] = dy
+            given = {range(len(x))[key]: dy}
+        dx = [given.get(i, ZeroTangent()) for i in range(len(x))]
         return NoTangent(), _sequence_tangent(x, dx), NoTangent()
 
     return x[key], getitem_pullback

@@ -1,0 +1,89 @@
+"""Differentiating differentiated code (higher order): rules that let the engine run over
+the code it generated.
+
+Generated code calls the dispatch (`call`, `call1`, `call2`), whose caches and fast paths
+are not code the engine can differentiate; under an outer differentiation, these rules
+replace them by `call_reference`, which does the same with plain Python that the engine
+transforms (the handler it picks, the rule bodies and pullback closures it runs). The
+helpers that only answer questions (caches, type tests) are declared non-differentiable.
+The user API's `gradient`/`withgradient` get rules that compute the inner gradient the same
+way, so that `derivative(derivative(f))` is reverse over reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engine._plugins import load_plugins
+from engine._reverse import _dispatch, _primitives, _runtime
+from engine._reverse._compile import forward_function
+from rulescore import HasReverseMode, RuleConfig, has_tangent_space, non_differentiable, rrule
+from rulescore._rules import RuleTable
+
+__all__ = ["call_reference"]
+
+
+def call_reference(f: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """What `call(f, *args, **kwargs)` does, as code the engine can differentiate."""
+    handler = _dispatch.handler_for(f, args)
+    return handler(f, args, kwargs)
+
+
+def _call_rrule(config: RuleConfig, f: Any, /, *args: Any, **kwargs: Any) -> Any:
+    return config.rrule_via_ad(call_reference, f, *args, **kwargs)
+
+
+for _entry in (_dispatch.call, _dispatch.call1, _dispatch.call2):
+    rrule.register(_entry, config=HasReverseMode)(_call_rrule)
+
+non_differentiable(
+    _dispatch.handler_for,
+    _dispatch._static,
+    _dispatch._is_field,
+    _dispatch._hashable,
+    _dispatch._parameter_order,
+    _dispatch._parameters,
+    _primitives.carries_derivative,
+    _runtime._exclusive,
+    forward_function,
+    has_tangent_space,
+    load_plugins,
+    RuleTable.lookup,
+)
+
+
+def gradient_reference(f: Callable[..., Any], *args: Any) -> tuple[Any, tuple[Any, ...]]:
+    """`withgradient(f, *args)` as code the engine can differentiate (cotangents as they are)."""
+    y, back = _dispatch.call(f, *args)
+    if back is None:  # an output without derivative
+        return y, tuple(_runtime.Z for _ in args)
+    grads = back(scalar_seed(y))
+    return y, tuple(grads[1:])
+
+
+def scalar_seed(y: Any) -> Any:
+    """The seed of a gradient: 1 of the output's kind."""
+    return type(y)(1) if isinstance(y, float) else 1.0
+
+
+non_differentiable(scalar_seed)
+
+
+@rrule.register(getattr)
+def _getattr_rrule(obj: Any, name: str, *default: Any) -> Any:
+    """`getattr(obj, name[, default])` as the attribute read of generated code."""
+    if default and not hasattr(obj, name):
+        return default[0], _getattr_pullback(None, len(default), use_default=True)
+    y, back = _dispatch.get_attr(obj, name)
+    return y, _getattr_pullback(back, len(default), use_default=False)
+
+
+def _getattr_pullback(back: Any, defaults: int, use_default: bool) -> Any:
+    def getattr_pullback(dy: Any) -> tuple[Any, ...]:
+        if use_default:
+            return (_runtime.NO, _runtime.Z, _runtime.NO, dy)
+        d_obj = _runtime.Z if back is None else back(dy)[0]
+        return (_runtime.NO, d_obj, _runtime.NO, *([_runtime.Z] * defaults))
+
+    return getattr_pullback

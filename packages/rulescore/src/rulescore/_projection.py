@@ -130,6 +130,25 @@ class _FunctionProjector(_NoTangentProjector):
         return dx if isinstance(dx, Tangent) else NoTangent()
 
 
+class _TangentProjector(ProjectTo):
+    """A structural tangent taken as a primal (differentiating a pullback): its tangents are
+    tangents of the same type."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+
+    def _project(self, dx: Any) -> Any:
+        if isinstance(dx, dict):
+            return self.kind(**dx)
+        if isinstance(dx, Tangent):
+            return dx
+        raise TangentTypeError(
+            f"the tangent of a {self.kind.__name__} must be one, got {_describe(dx)}"
+        )
+
+
 class _NumberProjector(ProjectTo):
     """Python float/int/complex primal: a Python number of the same field."""
 
@@ -251,6 +270,8 @@ class _StructuralProjector(ProjectTo):
 def _projector_for(x: Any) -> ProjectTo:
     if isinstance(x, types.FunctionType) and x.__closure__:
         return _FunctionProjector()
+    if isinstance(x, Tangent):
+        return _TangentProjector(type(x))
     if isinstance(x, (*_NO_TANGENT_TYPES, AbstractTangent)) or is_ufunc(x):
         return _NoTangentProjector()
     if is_numpy_scalar(x):  # before float/complex: np.float64 and np.complex128 subclass them

@@ -82,6 +82,7 @@ class _Generator:
         self.freevars = freevars
         self.params = _parameters(tree.args)
         self.assigned = _assigned(tree) | set(self.params)
+        self.active = _differentiable_reads(tree)
         self.stack = names.exact("stack")
         self.tape = names.exact("tape")
         self.uses_stack = False
@@ -331,11 +332,17 @@ class _Generator:
         return found
 
     def closure_adjoint(self, name: str, node: ast.FunctionDef | ast.Lambda) -> list[ast.stmt]:
-        captured = sorted(_loaded_names(node) & self.assigned - {name})
+        """Hand the tangent of a function defined here to the variables it captured (its own
+        name included when it calls itself: the parts of every level of the recursion)."""
+        captured = sorted(_loaded_names(node) & (self.assigned | set(self.freevars)) - {name})
         dg = self.d(name)
         out: list[ast.stmt] = []
         for variable in captured:
-            part = ast.Call(self.helper("closure_part"), [_load(dg), ast.Constant(variable)], [])
+            part = ast.Call(
+                self.helper("closure_part"),
+                [_load(dg), ast.Constant(variable), ast.Constant(name)],
+                [],
+            )
             out.append(_assign(self.d(variable), self.acc(variable, part)))
         out.append(_assign(dg, self.helper("Z")))
         return out
@@ -357,7 +364,7 @@ class _Generator:
         assert isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name)
         item, sequence = node.target.id, node.iter.id
         body = self.block(node.body, in_loop=True)
-        item_active = item in self.names.adjoints()
+        item_active = item in self.active
         if not body.backward and not item_active:
             return _Code([ast.For(node.target, node.iter, body.forward or [ast.Pass()], [])], [])
         count = self.names.fresh("count")
@@ -509,6 +516,24 @@ def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
             found.append(child)
             continue
         found.extend(_walk_outside_nested(child))
+    return found
+
+
+def _differentiable_reads(tree: ast.FunctionDef) -> set[str]:
+    """The variables whose values are read where they may carry a derivative: everywhere
+    but in `Primal` code (tests, indices), and in the functions defined here."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, Primal):
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for statement in tree.body:
+        visit(statement)
     return found
 
 

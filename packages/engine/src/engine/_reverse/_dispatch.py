@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from engine._reverse import _substitutes
-from engine._reverse._primitives import carries_derivative
+from engine._reverse._primitives import carries_derivative, known_constant
 from engine._reverse._runtime import NO, KwCotangents, Z
 from rulescore import (
     MissingRuleError,
@@ -35,6 +35,7 @@ from rulescore import (
     RuleInfo,
     Tangent,
     UnsupportedConstructError,
+    backing,
     has_tangent_space,
     rrule,
     unthunk,
@@ -160,7 +161,7 @@ def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
         if info is not None and info.rule is not None:
             result, back = info.rule(obj) if info.config is None else info.rule(_config[0], obj)
             return result, _shifted(back, 1)
-    if carries_derivative(y) and carries_derivative(obj):
+    if carries_derivative(obj) and not known_constant(y):
         raise MissingRuleError(
             f"no rule for the attribute `{kind.__qualname__}.{name}`: define one with "
             f"`@rrule.register(type(x).{name}.__get__)` or read it outside the function"
@@ -186,6 +187,8 @@ def _resolve(f: Any, args: tuple[Any, ...]) -> Handler:
     if isinstance(f, type):
         if dataclasses.is_dataclass(f) or (issubclass(f, tuple) and hasattr(f, "_fields")):
             return _construct
+        if issubclass(f, Tangent):
+            return _construct_tangent
         return _opaque
     call_method_ = _static(type(f), "__call__")
     if isinstance(call_method_, types.FunctionType):
@@ -406,11 +409,29 @@ def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return y, construct_pullback
 
 
+def _construct_tangent(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`Tangent[T](*values, **fields)`: tangents are linear in their fields (higher order)."""
+    y = cls(*args, **kwargs)
+    names = list(backing(y))[: len(args)]
+
+    def construct_tangent_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        fields = backing(dy) if isinstance(dy, Tangent) else {}
+        positional = [fields.get(n, Z) for n in names]
+        if not kwargs:
+            return (NO, *positional)
+        return KwCotangents((NO, *positional), {k: fields.get(k, Z) for k in kwargs})
+
+    return y, construct_tangent_pullback
+
+
 def _opaque(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     inputs = (*args, *kwargs.values())
     if any(map(_may_carry, inputs)):
         y = f(*args, **kwargs)
-        if carries_derivative(y) or any(map(callable, inputs)):
+        # Only a result that cannot hold a derivative (a count, a flag, a string) is safe:
+        # an iterator, object or array made from differentiable inputs would silently drop it.
+        if not known_constant(y) or any(map(callable, inputs)):
             raise MissingRuleError.for_callable(f)
         return y, None
     return f(*args, **kwargs), None

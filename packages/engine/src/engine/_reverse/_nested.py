@@ -18,7 +18,15 @@ from typing import Any
 from engine._plugins import load_plugins
 from engine._reverse import _dispatch, _primitives, _runtime
 from engine._reverse._compile import forward_function
-from rulescore import HasReverseMode, RuleConfig, has_tangent_space, non_differentiable, rrule
+from rulescore import (
+    HasReverseMode,
+    RuleConfig,
+    backing,
+    has_tangent_space,
+    non_differentiable,
+    rrule,
+    unthunk,
+)
 from rulescore._rules import RuleTable
 
 __all__ = ["call_reference"]
@@ -46,11 +54,30 @@ non_differentiable(
     _dispatch._parameters,
     _primitives.carries_derivative,
     _runtime._exclusive,
-    forward_function,
     has_tangent_space,
     load_plugins,
     RuleTable.lookup,
 )
+
+
+@rrule.register(backing)
+def _backing_rrule(tangent: Any) -> Any:
+    def backing_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        if not isinstance(dy, dict):
+            return _runtime.NO, _runtime.Z
+        return _runtime.NO, type(tangent)(**dy)
+
+    return backing(tangent), backing_pullback
+
+
+@rrule.register(forward_function)
+def _forward_function_rrule(f: Any) -> Any:
+    # The forward function reads `f`'s closure cells: its tangent is `f`'s.
+    def forward_function_pullback(dy: Any) -> tuple[Any, ...]:
+        return _runtime.NO, dy
+
+    return forward_function(f), forward_function_pullback
 
 
 def gradient_reference(f: Callable[..., Any], *args: Any) -> tuple[Any, tuple[Any, ...]]:

@@ -25,6 +25,7 @@ __all__ = [
     "append",
     "as_sequence",
     "carries_derivative",
+    "known_constant",
     "make_dict",
     "make_list",
     "make_tuple",
@@ -89,6 +90,24 @@ def as_sequence(iterable: Any) -> Any:
             "`enumerate`, `reversed`, `sorted` and comprehensions itself)",
         )
     return items
+
+
+def known_constant(value: Any) -> bool:
+    """Whether `value` certainly has no derivative: numbers used as counts and indices
+    (`int`), flags, strings, `None`, types, dtypes, ranges, slices, integer or boolean arrays,
+    and tuples, lists, sets and dicts of these."""
+    if isinstance(value, (bool, int, str, bytes, type(None), type, range, slice, np.dtype)):
+        return True
+    if value is Ellipsis:
+        return True
+    dtype = getattr(value, "dtype", None)
+    if isinstance(value, (np.ndarray, np.generic)) and isinstance(dtype, np.dtype):
+        return dtype.kind not in ("f", "c", "O", "V")
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return all(map(known_constant, value))
+    if isinstance(value, dict):
+        return all(map(known_constant, value.values()))
+    return False
 
 
 def carries_derivative(value: Any) -> bool:

@@ -120,12 +120,17 @@ def closure_tangent(**fields: Any) -> Any:
     return Tangent[types.FunctionType](**live) if live else NO  # type: ignore[misc]
 
 
-def closure_part(tangent: Any, name: str) -> Any:
-    """The part of a function's tangent that belongs to its captured variable `name`."""
+def closure_part(tangent: Any, name: str, itself: str) -> Any:
+    """The part of a function's tangent that belongs to its captured variable `name`,
+    summed over the levels of its recursion (the field `itself`: the function calling itself
+    through its own closure cell)."""
+    total = Z
     tangent = unthunk(tangent)
-    if isinstance(tangent, Tangent):
-        return backing(tangent).get(name, Z)
-    return Z
+    while isinstance(tangent, Tangent):
+        fields = backing(tangent)
+        total = acc(total, fields.get(name, Z))
+        tangent = unthunk(fields.get(itself, Z))
+    return total
 
 
 def check_not_inplace(value: Any, operator: str) -> None:

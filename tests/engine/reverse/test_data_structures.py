@@ -385,11 +385,6 @@ def test_map_and_filter_with_lambdas(check) -> None:
     assert g == [1.0, 0.0, 1.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sorted(xs, key=k) without reverse=: the sorted_ rrule calls _order without "
-    "its reverse default (TypeError: _order() missing 'reverse')",
-)
 def test_sorted_with_key(check) -> None:
     (g,) = check(lambda xs: sorted(xs, key=abs)[0] * 10.0 + sorted(xs, key=abs)[-1], [3.0, -1.0])
     assert g == [1.0, 10.0]
@@ -485,11 +480,6 @@ def test_nested_lambdas_on_one_line(check) -> None:
     np.testing.assert_allclose(g, 6 * 1.5**2, rtol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="false refusal: `[lambda v, k=k: v**k for k in ...]` is refused as 'a lambda "
-    "capturing a comprehension variable' although k is only a default value",
-)
 def test_lambda_default_from_comprehension_variable(check) -> None:
     def f(x):
         fs = [lambda v, k=k: v**k for k in range(1, 4)]

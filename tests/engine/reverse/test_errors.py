@@ -173,11 +173,6 @@ REFUSED = [
 ]
 
 
-_WRONG_LINE = pytest.mark.xfail(
-    strict=True,
-    reason="mutating-method refusal (call_method) reports sys._getframe(1).f_lineno of the "
-    "generated code, which is the `def` line, not the line of the call",
-)
 MUTATING_METHODS = [
     (uses_list_append, (1.0,), "list.append"),
     (uses_dict_update, ({"a": 1.0}, 2.0), "dict.update"),
@@ -186,7 +181,7 @@ MUTATING_METHODS = [
 
 @pytest.mark.parametrize(
     ("fn", "args", "construct"),
-    [*REFUSED, *(pytest.param(*m, marks=_WRONG_LINE) for m in MUTATING_METHODS)],
+    [*REFUSED, *MUTATING_METHODS],
     ids=[r[0].__name__ for r in [*REFUSED, *MUTATING_METHODS]],
 )
 def test_unsupported_construct_is_refused_at_its_line(fn, args, construct) -> None:
@@ -220,11 +215,6 @@ def test_exception_suppressed_by_with_is_refused() -> None:
     assert str(info.value).startswith(f"{__file__}:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the refusal of an exception suppressed by `with` reports the `def` line of the "
-    "function, not the line of the `with` statement",
-)
 def test_exception_suppressed_by_with_is_refused_at_its_line() -> None:
     with pytest.raises(UnsupportedConstructError) as info:
         engine.gradient(uses_suppressing_with, 1.0)

@@ -171,6 +171,8 @@ class _Generator:
         backward: list[ast.stmt] = []
         for statement in statements:
             code = self.statement(statement, in_loop)
+            for node in (*code.forward, *code.backward):
+                _stamp(node, statement)  # errors and tracebacks name the user's line
             forward.extend(code.forward)
             backward[:0] = code.backward
         return _Code(forward, backward)
@@ -410,6 +412,12 @@ class _Generator:
         swallowed an exception would leave records the backward pass cannot replay)."""
         body = self.block(node.body, in_loop)
         items = [ast.withitem(self.unwrap(i.context_expr), i.optional_vars) for i in node.items]
+        checks: list[ast.stmt] = [
+            ast.Expr(ast.Call(self.helper("check_context_value"), [_load(i.optional_vars.id)], []))
+            for i in node.items
+            if isinstance(i.optional_vars, ast.Name)
+        ]
+        body = _Code(checks + body.forward, body.backward)
         if not body.backward:
             return _Code([ast.With(items, body.forward or [ast.Pass()])], [])
         done = self.names.fresh("completed")
@@ -600,6 +608,17 @@ def _without_defaults(args: ast.arguments) -> ast.arguments:
         kwarg=args.kwarg,
         defaults=[],
     )
+
+
+def _stamp(node: ast.AST, like: ast.AST) -> None:
+    """Give `node` and its descendants without a location the line of `like`."""
+    lineno = getattr(like, "lineno", None)
+    if lineno is None:
+        return
+    for child in ast.walk(node):
+        if "lineno" in child._attributes and getattr(child, "lineno", None) is None:
+            child.lineno = child.end_lineno = lineno  # type: ignore[attr-defined]
+            child.col_offset = child.end_col_offset = 0  # type: ignore[attr-defined]
 
 
 def _locate(module: ast.Module, like: ast.AST) -> None:

@@ -365,7 +365,12 @@ def _renamed_targets(
             return name
 
         def visit_Lambda(self, lam: ast.Lambda) -> ast.Lambda:
-            captured = {n.id for n in ast.walk(lam.body) if isinstance(n, ast.Name)} & bound
+            # Defaults are evaluated here, in the comprehension: they are renamed.
+            lam.args.defaults = [self.visit(d) for d in lam.args.defaults]
+            lam.args.kw_defaults = [d if d is None else self.visit(d) for d in lam.args.kw_defaults]
+            own = {a.arg for a in (*lam.args.posonlyargs, *lam.args.args, *lam.args.kwonlyargs)}
+            names = {n.id for n in ast.walk(lam.body) if isinstance(n, ast.Name)}
+            captured = (names - own) & bound
             if captured:
                 raise UnsupportedConstructError(
                     filename,

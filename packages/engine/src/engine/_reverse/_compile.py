@@ -159,6 +159,7 @@ def _runtime_helpers() -> dict[str, Any]:
         "ItemCotangents": _runtime.ItemCotangents,
         "check_not_inplace": _runtime.check_not_inplace,
         "swallowed": _runtime.swallowed,
+        "check_context_value": _runtime.check_context_value,
         "closure_part": _runtime.closure_part,
         "closure_tangent": _runtime.closure_tangent,
         "kw_part": _runtime.kw_part,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import sys
 import types
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from engine._reverse import _substitutes
+from engine._reverse._location import user_location
 from engine._reverse._primitives import carries_derivative, known_constant
 from engine._reverse._runtime import NO, KwCotangents, Z
 from rulescore import (
@@ -128,10 +128,8 @@ def call_method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> tuple[Any,
     if attribute is _MISSING or name in getattr(obj, "__dict__", ()) or not callable(attribute):
         return call(getattr(obj, name), *args, **kwargs)
     if attribute in _MUTATING:
-        frame = sys._getframe(1)
         raise UnsupportedConstructError(
-            frame.f_code.co_filename,
-            frame.f_lineno,
+            *user_location(),
             f"`{kind.__name__}.{name}` (it mutates the {kind.__name__} in place)",
             _MUTATING_HINT,
         )
@@ -459,10 +457,8 @@ def _bind_keywords(
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and i >= len(args)
     }
     if any(k not in positions for k in carrying):
-        frame = sys._getframe(3)
         raise UnsupportedConstructError(
-            frame.f_code.co_filename,
-            frame.f_lineno,
+            *user_location(),
             f"the keyword argument `{carrying[0]}=` of `{qualified_name(f)}` (it carries a "
             "derivative, and rules differentiate positional arguments only)",
             "pass it positionally",

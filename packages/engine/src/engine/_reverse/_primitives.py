@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from engine._reverse._location import user_location
 from rulescore import (
     AbstractZero,
     NoTangent,
@@ -83,8 +84,7 @@ def as_sequence(iterable: Any) -> Any:
     items = tuple(iterable)
     if not isinstance(iterable, (dict, set, frozenset)) and any(map(carries_derivative, items)):
         raise UnsupportedConstructError(
-            "<runtime>",
-            0,
+            *user_location(),
             f"iterating over a {type(iterable).__name__} of values with derivatives",
             "iterate over a list, tuple or array (the engine differentiates `zip`, `map`, "
             "`enumerate`, `reversed`, `sorted` and comprehensions itself)",

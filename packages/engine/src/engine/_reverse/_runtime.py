@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from engine._reverse._primitives import item_tangent
+from engine._reverse._location import user_location
+from engine._reverse._primitives import carries_derivative, item_tangent
 from rulescore import (
     AbstractZero,
     NoTangent,
@@ -139,21 +140,28 @@ def check_not_inplace(value: Any, operator: str) -> None:
     names = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "truediv", "%=": "mod"}
     method = method or f"__i{names.get(operator, 'or')}__"
     if hasattr(type(value), method):
-        frame = sys._getframe(1)
         raise UnsupportedConstructError(
-            frame.f_code.co_filename,
-            frame.f_lineno,
+            *user_location(),
             f"`{operator}` on a {type(value).__name__} (it mutates the value in place)",
             f"write `x = x {operator[:-1]} y` instead",
         )
 
 
+def check_context_value(value: Any) -> None:
+    """Refuse `with manager as name` when `name` carries a derivative: what the manager's
+    `__enter__` did with differentiable values is not visible to the engine."""
+    if carries_derivative(value):
+        raise UnsupportedConstructError(
+            *user_location(),
+            "`with ... as name` binding a value with a derivative",
+            "compute the value before the `with` statement",
+        )
+
+
 def swallowed() -> None:
     """Refuse a `with` block whose context manager swallowed an exception part way through."""
-    frame = sys._getframe(1)
     raise UnsupportedConstructError(
-        frame.f_code.co_filename,
-        frame.f_lineno,
+        *user_location(),
         "a context manager that suppressed an exception in differentiated code",
         "let the exception propagate, or catch it outside the differentiated function",
     )

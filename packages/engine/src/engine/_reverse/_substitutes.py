@@ -57,7 +57,9 @@ def sorted_(
     return [as_sequence(iterable)[i] for i in _order(iterable, key, reverse)]
 
 
-def _order(iterable: Any, key: Callable[[Any], Any] | None, reverse: bool) -> list[int]:
+def _order(
+    iterable: Any, key: Callable[[Any], Any] | None = None, reverse: bool = False
+) -> list[int]:
     items = as_sequence(iterable)
     keys = [item if key is None else key(item) for item in items]
     return sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)

@@ -860,11 +860,6 @@ def mutually_recursive_closures(x, n):
     return even(n, 1.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently wrong: mutually recursive nested functions: the closure tangent of the "
-    "sibling (`odd` inside `even`'s closure) is never unfolded, x's other uses are dropped",
-)
 def test_mutually_recursive_nested_functions(check) -> None:
     check(mutually_recursive_closures, 1.3, 4, fixed=(1,))
 

@@ -143,11 +143,6 @@ def test_params_with_builtin_sum() -> None:
     np.testing.assert_array_equal(g[b], [1.0, 1.0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Params: _api._with_params drops back(seed)[0], the closure tangent of f, so "
-    "arrays captured in closures never reach Grads (zeros)",
-)
 def test_params_of_closure() -> None:
     w_local = np.random.default_rng(2).random((2, 3))
     b_local = np.random.default_rng(3).random(2)
@@ -236,11 +231,6 @@ def loss_with_default(w=W):
     return np.sum(w**2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Params: an array reached through a default argument value (def loss(w=W)) gets "
-    "zeros: the cotangent of the parameter `w` is dropped instead of given to Grads by identity",
-)
 def test_params_through_default_argument() -> None:
     g = engine.gradient(loss_with_default, engine.Params([W]))
     np.testing.assert_array_equal(g[W], 2 * W)

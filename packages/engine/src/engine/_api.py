@@ -15,7 +15,7 @@ from engine._backends import get_engine
 from engine._materialize import materialize
 from engine._params import Grads, Params
 from engine._reverse._nested import gradient_reference
-from engine._reverse._runtime import PARAMETERS
+from engine._reverse._runtime import PARAMETERS, to_params
 from rulescore import (
     HasReverseMode,
     NoTangent,
@@ -269,7 +269,8 @@ def _with_params(f: Callable[..., Any], params: Params, backend: str | None) -> 
     seed = _scalar_seed(f, y)
     token = PARAMETERS.set(grads)
     try:
-        back(seed)
+        cotangents = back(seed)
+        to_params(f, cotangents[0])  # arrays the function captured in its closure
     finally:
         PARAMETERS.reset(token)
     return y, grads

@@ -83,6 +83,7 @@ class _Generator:
         self.params = _parameters(tree.args)
         self.assigned = _assigned(tree) | set(self.params)
         self.active = _differentiable_reads(tree)
+        self.closures = _defined_functions(tree)
         self.stack = names.exact("stack")
         self.tape = names.exact("tape")
         self.uses_stack = False
@@ -334,16 +335,17 @@ class _Generator:
         return found
 
     def closure_adjoint(self, name: str, node: ast.FunctionDef | ast.Lambda) -> list[ast.stmt]:
-        """Hand the tangent of a function defined here to the variables it captured (its own
-        name included when it calls itself: the parts of every level of the recursion)."""
-        captured = sorted(_loaded_names(node) & (self.assigned | set(self.freevars)) - {name})
+        """Hand the tangent of a function defined here to the variables it captured. Calls
+        among the functions defined here (recursion, mutual recursion) nest their tangents in
+        each other: those nested parts are followed down, never handed on twice."""
+        reachable = self.assigned | set(self.freevars)
+        captured = sorted((_loaded_names(node) & reachable) - self.closures - {name})
+        through = ast.Tuple([ast.Constant(n) for n in sorted(self.closures | {name})], ast.Load())
         dg = self.d(name)
         out: list[ast.stmt] = []
         for variable in captured:
             part = ast.Call(
-                self.helper("closure_part"),
-                [_load(dg), ast.Constant(variable), ast.Constant(name)],
-                [],
+                self.helper("closure_part"), [_load(dg), ast.Constant(variable), through], []
             )
             out.append(_assign(self.d(variable), self.acc(variable, part)))
         out.append(_assign(dg, self.helper("Z")))
@@ -524,6 +526,18 @@ def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
             found.append(child)
             continue
         found.extend(_walk_outside_nested(child))
+    return found
+
+
+def _defined_functions(tree: ast.FunctionDef) -> set[str]:
+    """The names that the function binds to functions it defines (`def`, `= lambda`)."""
+    found: set[str] = set()
+    for statement in tree.body:
+        for node in _walk_outside_nested(statement):
+            if isinstance(node, ast.FunctionDef):
+                found.add(node.name)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+                found.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return found
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from engine._reverse import _substitutes
 from engine._reverse._location import user_location
 from engine._reverse._primitives import carries_derivative, known_constant
-from engine._reverse._runtime import NO, KwCotangents, Z
+from engine._reverse._runtime import NO, PARAMETERS, KwCotangents, Z, to_params
 from rulescore import (
     MissingRuleError,
     RuleConfig,
@@ -289,18 +289,20 @@ def _pullback_of(result: tuple[Any, Pullback | None]) -> Pullback:
 def _transformed(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     forward = _transform[0](f)
     y, back = forward(*args, **kwargs)
-    return y, _call_site_pullback(f.__code__, back, len(args), kwargs)
+    return y, _call_site_pullback(f, back, len(args), kwargs)
 
 
 def _call_site_pullback(
-    code: types.CodeType, back: Pullback, npositional: int, kwargs: dict[str, Any]
+    f: types.FunctionType, back: Pullback, npositional: int, kwargs: dict[str, Any]
 ) -> Pullback:
     """Map the backward code's `(df, d_param1, ...)`, in parameter order, to the call's
     layout: one cotangent per positional argument, keyword cotangents in `.kw`.
 
     Written without mutation, so that the engine can differentiate it again (higher order).
     """
+    code = f.__code__
     order, varargs, varkw = _parameter_order(code)
+    defaulted = _defaulted(f, npositional, kwargs)
     positional_names = order[: min(npositional, code.co_argcount)]
     extra = npositional - len(positional_names)
     keywords = tuple(kwargs)
@@ -308,6 +310,9 @@ def _call_site_pullback(
     def call_site_pullback(dy: Any) -> tuple[Any, ...]:
         grads = back(dy)
         by_name = dict(zip(order, grads[1:], strict=True))
+        if defaulted and PARAMETERS.get() is not None:
+            for name, value in defaulted:  # a parameter's array reached through a default
+                to_params(value, by_name[name])
         positional = [by_name[name] for name in positional_names]
         if extra:
             rest = unthunk(by_name[varargs])
@@ -324,6 +329,25 @@ def _call_site_pullback(
         return KwCotangents((grads[0], *positional), kw)
 
     return call_site_pullback
+
+
+def _defaulted(
+    f: types.FunctionType, npositional: int, kwargs: dict[str, Any]
+) -> tuple[tuple[str, Any], ...]:
+    """The parameters a call leaves at their defaults, with the default values."""
+    code = f.__code__
+    count, names = code.co_argcount, code.co_varnames
+    defaults = f.__defaults__ or ()
+    first = count - len(defaults)
+    positional = tuple(
+        (names[i], defaults[i - first])
+        for i in range(max(npositional, first), count)
+        if names[i] not in kwargs
+    )
+    keyword_only = tuple(
+        (name, value) for name, value in (f.__kwdefaults__ or {}).items() if name not in kwargs
+    )
+    return positional + keyword_only
 
 
 def _parameter_order(code: types.CodeType) -> tuple[tuple[str, ...], str, str]:

@@ -52,6 +52,7 @@ non_differentiable(
     _dispatch._hashable,
     _dispatch._parameter_order,
     _dispatch._parameters,
+    _dispatch._defaulted,
     _primitives.carries_derivative,
     _runtime._exclusive,
     has_tangent_space,

@@ -121,16 +121,17 @@ def closure_tangent(**fields: Any) -> Any:
     return Tangent[types.FunctionType](**live) if live else NO  # type: ignore[misc]
 
 
-def closure_part(tangent: Any, name: str, itself: str) -> Any:
+def closure_part(tangent: Any, name: str, through: tuple[str, ...]) -> Any:
     """The part of a function's tangent that belongs to its captured variable `name`,
-    summed over the levels of its recursion (the field `itself`: the function calling itself
-    through its own closure cell)."""
-    total = Z
+    summed over the tangents nested in it under the names `through` (functions of the same
+    scope that it called: itself when recursive, its siblings when mutually recursive)."""
     tangent = unthunk(tangent)
-    while isinstance(tangent, Tangent):
-        fields = backing(tangent)
-        total = acc(total, fields.get(name, Z))
-        tangent = unthunk(fields.get(itself, Z))
+    if not isinstance(tangent, Tangent):
+        return Z
+    fields = backing(tangent)
+    total = fields.get(name, Z)
+    for nested in through:
+        total = acc(total, closure_part(fields.get(nested, Z), name, through))
     return total
 
 

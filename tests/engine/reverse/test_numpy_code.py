@@ -187,19 +187,16 @@ _NO_SCALAR_CONSTRUCTOR_RULE = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=_NO_SCALAR_CONSTRUCTOR_RULE)
 def test_np_float64_constructor(check) -> None:
     check(lambda x: np.float64(x[0]) * x[1], X)
 
 
-@pytest.mark.xfail(strict=True, reason=_NO_SCALAR_CONSTRUCTOR_RULE)
 def test_np_float32_constant_in_code() -> None:
     x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     (g,) = engine.gradient(lambda v: np.sum(v**2 * np.float32(3.0)), x)
     assert g.dtype == np.float32
 
 
-@pytest.mark.xfail(strict=True, reason=_NO_SCALAR_CONSTRUCTOR_RULE)
 def test_np_float64_output_constructor() -> None:
     (g,) = engine.gradient(lambda x: np.float64(np.sum(x**2)), X)
     np.testing.assert_allclose(g, 2 * X)
@@ -283,7 +280,6 @@ _NO_SCALAR_METHOD_RULE = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=_NO_SCALAR_METHOD_RULE)
 @pytest.mark.parametrize(
     "fn",
     [

@@ -121,8 +121,11 @@ def jacobian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> t
     engine = _engine(backend)
     y, back = engine.rrule_via_ad(f, *args)
     out = np.asarray(y)
-    if out.dtype.kind not in "fc":
-        raise TangentTypeError(f"jacobian needs a floating-point output, got {out.dtype}")
+    if out.dtype.kind != "f":
+        raise TangentTypeError(
+            f"jacobian needs a real floating-point output, got {out.dtype}: for a complex "
+            "output, take the Jacobians of its real and imaginary parts, or use `pullback`"
+        )
     rows: list[list[Any]] = [[] for _ in args]
     for index in np.ndindex(out.shape):
         seed = np.zeros_like(out)

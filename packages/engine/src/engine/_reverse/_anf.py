@@ -36,7 +36,7 @@ class Primal(ast.expr):
 
     _fields = ("value",)
 
-    def __init__(self, value: ast.expr) -> None:
+    def __init__(self, value: ast.expr | None = None) -> None:  # no argument: for copy
         super().__init__()
         self.value = value
 
@@ -46,16 +46,25 @@ class RuntimeRef(ast.expr):
 
     _fields = ("name",)
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str = "") -> None:  # no argument: for copy
         super().__init__()
         self.name = name
 
 
-def flatten(tree: ast.FunctionDef, names: Names, filename: str) -> ast.FunctionDef:
-    """`tree` with its body in the form above (a new tree; `tree` is not modified)."""
-    flattener = _Flattener(names, filename)
+def flatten(
+    tree: ast.FunctionDef, names: Names, filename: str, receiver: str | None = None
+) -> ast.FunctionDef:
+    """`tree` with its body in the form above (a new tree; `tree` is not modified).
+
+    For a constructor (`__init__` with first parameter `receiver`), `receiver.a = v` becomes
+    `receiver = set_field(receiver, "a", v)` and the function returns `receiver`.
+    """
+    flattener = _Flattener(names, filename, receiver)
     result = copy.copy(tree)
-    result.body = flattener.block(tree.body)
+    body = tree.body
+    if receiver is not None:
+        body = [*body, ast.copy_location(ast.Return(_load(receiver)), body[-1])]
+    result.body = flattener.block(body)
     return result
 
 
@@ -78,9 +87,10 @@ def is_constant(node: ast.expr) -> bool:
 
 
 class _Flattener:
-    def __init__(self, names: Names, filename: str) -> None:
+    def __init__(self, names: Names, filename: str, receiver: str | None) -> None:
         self.names = names
         self.filename = filename
+        self.receiver = receiver
         self.out: list[ast.stmt] = []
 
     # -- statements ---------------------------------------------------------------------------
@@ -96,6 +106,21 @@ class _Flattener:
         self.out.append(ast.copy_location(node, like))
 
     def statement(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign) and self.receiver is not None:
+            fields = [t for t in node.targets if isinstance(t, ast.Attribute)]
+            if fields:
+                atom = self.atom(node.value)
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute):
+                        update = ast.Call(
+                            RuntimeRef("set_field"),
+                            [_load(self.receiver), ast.Constant(target.attr), atom],
+                            [],
+                        )
+                        self.emit(ast.Assign([_store(self.receiver)], update), node)
+                    else:
+                        self.assign_target(target, atom, node)
+                return
         if isinstance(node, ast.Assign):
             value = self.operation(node.value)
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -137,6 +162,8 @@ class _Flattener:
             self.emit(ast.With(items, self.block(node.body)), node)
         elif isinstance(node, ast.Return):
             value = ast.Constant(None) if node.value is None else self.atom(node.value)
+            if self.receiver is not None:
+                value = _load(self.receiver)  # a constructor gives back the object it built
             self.emit(ast.Return(value), node)
         elif isinstance(
             node, (ast.Raise, ast.Assert, ast.Pass, ast.Break, ast.Continue, ast.FunctionDef)

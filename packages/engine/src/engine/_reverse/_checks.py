@@ -41,14 +41,16 @@ if hasattr(ast, "TryStar"):
     _REFUSED[ast.TryStar] = ("`try` statement", "move the `try` out of the differentiated function")
 
 
-def check_supported(tree: ast.FunctionDef, filename: str) -> None:
+def check_supported(tree: ast.FunctionDef, filename: str, receiver: str | None = None) -> None:
     """Raise `UnsupportedConstructError` at the first construct of `tree` that is refused.
 
-    Nested functions and lambdas are checked when they are called, not here.
+    Nested functions and lambdas are checked when they are called, not here. In a
+    constructor (`__init__`, whose first parameter is `receiver`), assigning attributes of
+    `receiver` is allowed: the object is new, nobody else sees it yet.
     """
     for statement in tree.body:
         for node in _walk_outside_nested(statement):
-            _check(node, filename)
+            _check(node, filename, receiver)
 
 
 def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
@@ -61,7 +63,7 @@ def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-def _check(node: ast.AST, filename: str) -> None:
+def _check(node: ast.AST, filename: str, receiver: str | None) -> None:
     refused = _REFUSED.get(type(node))
     if refused is not None:
         raise UnsupportedConstructError(filename, node.lineno, *refused)  # type: ignore[attr-defined]
@@ -75,6 +77,8 @@ def _check(node: ast.AST, filename: str) -> None:
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
+            if isinstance(node, ast.Assign) and _is_field_of(target, receiver):
+                continue
             _check_target(target, filename)
     if isinstance(node, (ast.For, ast.comprehension)):
         _check_target(node.target, filename)
@@ -84,6 +88,16 @@ def _check(node: ast.AST, filename: str) -> None:
                 raise UnsupportedConstructError(
                     filename, node.lineno, "`with ... as` a pattern", "bind a plain name"
                 )
+
+
+def _is_field_of(target: ast.expr, receiver: str | None) -> bool:
+    """Whether `target` is `receiver.name` (a constructor setting a field)."""
+    return (
+        receiver is not None
+        and isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == receiver
+    )
 
 
 def _check_target(target: ast.expr, filename: str) -> None:

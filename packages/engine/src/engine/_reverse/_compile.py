@@ -68,9 +68,10 @@ def _transform(f: types.FunctionType) -> Transformed:
     source = function_tree(f.__code__, f)
     tree, filename = source.tree, source.filename
     debug = bool(os.environ.get("ENGINE_DEBUG_PASSES"))
-    check_supported(tree, filename)
+    receiver = _constructor_receiver(f)
+    check_supported(tree, filename, receiver)
     names = Names(tree)
-    flat = flatten(tree, names, filename)
+    flat = flatten(tree, names, filename, receiver)
     _show("flatten", flat, debug)
     jump_free = remove_jumps(flat, names)
     _show("remove_jumps", jump_free, debug)
@@ -92,6 +93,14 @@ def _transform(f: types.FunctionType) -> Transformed:
         for helper, identifier in generated.helpers.items()
     }
     return Transformed(text, code, cells)
+
+
+def _constructor_receiver(f: types.FunctionType) -> str | None:
+    """The first parameter of an `__init__` (whose generated code returns the object)."""
+    code = f.__code__
+    if code.co_name == "__init__" and code.co_argcount and "." in f.__qualname__:
+        return code.co_varnames[0]
+    return None
 
 
 def _remember_trees(code: types.CodeType, module: ast.Module, filename: str) -> None:
@@ -153,6 +162,7 @@ def _runtime_helpers() -> dict[str, Any]:
         "make_dict": _primitives.make_dict,
         "append": _primitives.append,
         "set_item": _primitives.set_item,
+        "set_field": _primitives.set_field,
         "as_sequence": _primitives.as_sequence,
         "to_tuple": _substitutes.tuple_,
         "to_list": _substitutes.list_,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import operator
 import types
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,7 @@ from engine._reverse._primitives import carries_derivative, known_constant
 from engine._reverse._runtime import NO, PARAMETERS, KwCotangents, Z, to_params
 from rulescore import (
     MissingRuleError,
+    ProjectTo,
     RuleConfig,
     RuleInfo,
     Tangent,
@@ -133,8 +135,27 @@ def call_method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> tuple[Any,
             f"`{kind.__name__}.{name}` (it mutates the {kind.__name__} in place)",
             _MUTATING_HINT,
         )
+    if isinstance(obj, np.generic) and not rrule.has_rule(attribute):
+        return _scalar_method(obj, name, args, kwargs)
     y, back = call(attribute, obj, *args, **kwargs)
     return y, _shifted(back, 1)
+
+
+def _scalar_method(
+    obj: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, Pullback | None]:
+    """A method of a NumPy scalar (`x[0].item()`) as the ndarray method of a 0-d array."""
+    array, to_array = call(np.asarray, obj)
+    y, back = call(getattr(np.ndarray, name), array, *args, **kwargs)
+    if back is None or to_array is None:
+        return y, None
+    array_back, method_back = to_array, back
+
+    def scalar_method_pullback(dy: Any) -> tuple[Any, ...]:
+        grads = method_back(dy)
+        return (array_back(grads[1])[1], *grads[2:])
+
+    return y, scalar_method_pullback
 
 
 def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
@@ -175,7 +196,8 @@ def _resolve(f: Any, args: tuple[Any, ...]) -> Handler:
     info = rrule.lookup(f, args, _config[0])
     if info is not None:
         return _for_rule(info, args)
-    substitute = _substitutes.SUBSTITUTES.get(f) if _hashable(f) else None
+    hashable = _hashable(f)
+    substitute = _substitutes.SUBSTITUTES.get(f) if hashable else None
     if substitute is not None:
         return _substitute(substitute)
     if isinstance(f, types.MethodType):
@@ -187,11 +209,110 @@ def _resolve(f: Any, args: tuple[Any, ...]) -> Handler:
             return _construct
         if issubclass(f, Tangent):
             return _construct_tangent
+        if f is functools.partial:
+            return _construct_partial
+        if issubclass(f, np.generic):
+            return _numpy_scalar
+        init = _static(f, "__init__")
+        if isinstance(init, types.FunctionType) and f.__new__ is object.__new__:
+            return _construct_object
         return _opaque
+    if hashable and f in _BINARY_DUNDERS and len(args) == 2:
+        return _binary_dunder
+    if hashable and f in _UNARY_DUNDERS and len(args) == 1:
+        return _unary_dunder
     call_method_ = _static(type(f), "__call__")
     if isinstance(call_method_, types.FunctionType):
         return _callable_object
     return _opaque
+
+
+# The special methods behind the operators, for objects of the user's classes.
+_BINARY_DUNDERS: dict[Any, tuple[str, str]] = {
+    operator.add: ("__add__", "__radd__"),
+    operator.sub: ("__sub__", "__rsub__"),
+    operator.mul: ("__mul__", "__rmul__"),
+    operator.truediv: ("__truediv__", "__rtruediv__"),
+    operator.floordiv: ("__floordiv__", "__rfloordiv__"),
+    operator.mod: ("__mod__", "__rmod__"),
+    operator.pow: ("__pow__", "__rpow__"),
+    operator.matmul: ("__matmul__", "__rmatmul__"),
+}
+_UNARY_DUNDERS: dict[Any, str] = {
+    operator.neg: "__neg__",
+    operator.pos: "__pos__",
+    operator.abs: "__abs__",
+}
+
+
+def _binary_dunder(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`a + b` on objects: `type(a).__add__`, else `type(b).__radd__`, differentiated."""
+    a, b = args
+    name, reflected = _BINARY_DUNDERS[f]
+    method = _static(type(a), name)
+    if isinstance(method, types.FunctionType):
+        y, back = call(method, a, b)
+        if y is not NotImplemented:
+            return y, back
+    method = _static(type(b), reflected)
+    if isinstance(method, types.FunctionType):
+        y, back = call(method, b, a)
+        if y is not NotImplemented:
+            return y, _swapped(back)
+    return _opaque(f, args, kwargs)
+
+
+def _swapped(back: Pullback | None) -> Pullback | None:
+    if back is None:
+        return None
+    reflected_back = back
+
+    def swapped_pullback(dy: Any) -> tuple[Any, ...]:
+        grads = reflected_back(dy)
+        return NO, grads[2], grads[1]
+
+    return swapped_pullback
+
+
+def _unary_dunder(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    method = _static(type(args[0]), _UNARY_DUNDERS[f])
+    if isinstance(method, types.FunctionType):
+        return call(method, args[0])
+    return _opaque(f, args, kwargs)
+
+
+def _numpy_scalar(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`np.float64(x)`, `np.float32(x)`: a conversion, whose cotangent is projected back."""
+    y = cls(*args, **kwargs)
+    if len(args) != 1 or kwargs:
+        if any(map(carries_derivative, args)):
+            raise MissingRuleError.for_callable(cls)
+        return y, None
+    project = ProjectTo(args[0])
+
+    def numpy_scalar_pullback(dy: Any) -> tuple[Any, ...]:
+        return NO, project(dy)
+
+    return y, numpy_scalar_pullback
+
+
+def _construct_partial(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`functools.partial(f, *args, **kwargs)` made in differentiated code: its tangent
+    (`Tangent[partial](args=..., keywords=...)`, see `_partial`) is the bound arguments'."""
+    y = cls(*args, **kwargs)
+    bound = len(args) - 1
+
+    def construct_partial_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        fields = backing(dy) if isinstance(dy, Tangent) else {}
+        given = tuple(fields.get("args", ())) + (Z,) * bound
+        keywords = fields.get("keywords", {})
+        values = (NO, NO, *given[:bound])
+        if not kwargs:
+            return values
+        return KwCotangents(values, {k: keywords.get(k, Z) for k in kwargs})
+
+    return y, construct_partial_pullback
 
 
 def _for_rule(info: RuleInfo, args: tuple[Any, ...]) -> Handler:
@@ -392,11 +513,13 @@ def _partial(f: functools.partial[Any], args: tuple[Any, ...], kwargs: dict[str,
     def partial_pullback(dy: Any) -> tuple[Any, ...]:
         grads = back(dy)
         captured = tuple(grads[1 : 1 + bound])
-        live = any(g is not Z and g is not NO for g in captured)
-        df = Tangent[functools.partial](args=captured) if live else NO  # type: ignore[misc]
+        kw = getattr(grads, "kw", None) or {}
+        keywords = {k: kw[k] for k in f.keywords if k in kw}
+        live = any(g is not Z and g is not NO for g in (*captured, *keywords.values()))
+        df = Tangent[functools.partial](args=captured, keywords=keywords) if live else NO  # type: ignore[misc]
         rest = (df, *grads[1 + bound :])
-        kw = getattr(grads, "kw", None)
-        return KwCotangents(rest, kw) if kw is not None else rest
+        call_kw = {k: v for k, v in kw.items() if k in kwargs}
+        return KwCotangents(rest, call_kw) if call_kw else rest
 
     return y, partial_pullback
 
@@ -409,6 +532,12 @@ def _substitute(substitute: Callable[..., Any]) -> Handler:
 
 
 def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    if hasattr(cls, "__post_init__"):
+        raise UnsupportedConstructError(
+            *user_location(),
+            f"constructing the dataclass `{cls.__qualname__}` (its `__post_init__` may set fields)",
+            "construct it outside the differentiated function, or compute those fields in it",
+        )
     y = cls(*args, **kwargs)
     if dataclasses.is_dataclass(cls):
         names = [f.name for f in dataclasses.fields(cls) if f.init]
@@ -429,6 +558,24 @@ def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return KwCotangents((NO, *positional), kw) if kwargs else (NO, *positional)
 
     return y, construct_pullback
+
+
+def _construct_object(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """An instance of a class with a Python `__init__`: differentiated as a function that
+    sets the fields of a new object and returns it."""
+    obj = object.__new__(cls)
+    y, back = call(_static(cls, "__init__"), obj, *args, **kwargs)
+    if back is None:
+        return y, None
+    init_back = back
+
+    def construct_object_pullback(dy: Any) -> tuple[Any, ...]:
+        grads = init_back(dy)
+        values = (NO, *grads[2:])
+        kw = getattr(grads, "kw", None)
+        return KwCotangents(values, kw) if kw is not None else values
+
+    return y, construct_object_pullback
 
 
 def _construct_tangent(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

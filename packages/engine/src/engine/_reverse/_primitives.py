@@ -18,6 +18,7 @@ from rulescore import (
     Tangent,
     UnsupportedConstructError,
     ZeroTangent,
+    backing,
     rrule,
     unthunk,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "make_dict",
     "make_list",
     "make_tuple",
+    "set_field",
     "set_item",
 ]
 
@@ -69,6 +71,12 @@ def set_item(entries: dict[Any, Any], key: Any, value: Any) -> dict[Any, Any]:
     """Add `key: value` to the dict a comprehension builds (only generated code holds it)."""
     entries[key] = value
     return entries
+
+
+def set_field(obj: Any, name: str, value: Any) -> Any:
+    """`obj.name = value` in a constructor (on the object it is building); returns `obj`."""
+    setattr(obj, name, value)
+    return obj
 
 
 def as_sequence(iterable: Any) -> Any:
@@ -207,6 +215,22 @@ def _set_item_rrule(entries: dict[Any, Any], key: Any, value: Any) -> tuple[Any,
         return NO, before, NO, dy.get(key, Z)
 
     return set_item(entries, key, value), set_item_pullback
+
+
+@rrule.register(set_field)
+def _set_field_rrule(obj: Any, name: str, value: Any) -> tuple[Any, Pullback]:
+    kind = type(obj)
+
+    def set_field_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        if not isinstance(dy, Tangent):
+            return NO, Z, NO, Z
+        fields = backing(dy)
+        # The field had no value (or an overwritten one) before: the object before gets the rest.
+        before = {k: v for k, v in fields.items() if k != name}
+        return NO, Tangent[kind](**before), NO, fields.get(name, Z)  # type: ignore[misc]
+
+    return set_field(obj, name, value), set_field_pullback
 
 
 @rrule.register(as_sequence)

@@ -76,7 +76,8 @@ def acc(total: Any, part: Any) -> Any:
         return total + part
     if isinstance(part, AbstractZero):
         return total
-    return accumulate(total, part, inplace=_exclusive(total))
+    exclusive = _exclusive(total)  # before the call: its arguments hold references too
+    return accumulate(total, part, inplace=exclusive)
 
 
 # References to an adjoint array held only by the caller's variable: that variable, `acc`'s

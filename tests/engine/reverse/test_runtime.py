@@ -1,0 +1,64 @@
+"""The runtime helpers of generated code: accumulation of adjoints, in place only when safe."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import engine
+from engine._reverse._runtime import Z, acc
+
+
+def test_acc_adds_into_an_array_only_the_adjoint_holds() -> None:
+    total = np.ones(3) + 1.0  # held by this variable only
+    result = acc(total, np.ones(3))
+    assert result is total
+    np.testing.assert_array_equal(total, [3.0, 3.0, 3.0])
+
+
+def test_acc_leaves_an_array_held_elsewhere_alone() -> None:
+    total = np.ones(3) + 1.0
+    alias = total
+    result = acc(total, np.ones(3))
+    assert result is not total
+    np.testing.assert_array_equal(alias, [2.0, 2.0, 2.0])
+
+
+def test_acc_never_writes_into_a_view() -> None:
+    base = np.ones(4)
+    view = base[:2]
+    del base
+    result = acc(view, np.ones(2))
+    assert result is not view
+
+
+def test_acc_treats_every_zero_as_the_identity() -> None:
+    assert acc(Z, Z) is Z
+    assert acc(2.0, Z) == 2.0
+    assert acc(Z, 1.5) == 1.5
+
+
+def test_repeated_uses_of_an_array_accumulate_correctly() -> None:
+    x = np.arange(3.0)
+
+    def f(x):
+        return np.sum(x * 1.0) + np.sum(x * 2.0) + np.sum(x * 3.0) + np.sum(x[1:])
+
+    (g,) = engine.gradient(f, x)
+    np.testing.assert_array_equal(g, [6.0, 7.0, 7.0])
+    np.testing.assert_array_equal(x, [0.0, 1.0, 2.0])  # the input is untouched
+
+
+def test_debug_switch_prints_the_code_after_each_pass(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ENGINE_DEBUG_PASSES", "1")
+
+    def branchy(x):
+        if x > 0:
+            x = x * x
+        for _ in range(2):
+            x = x + 1.0
+        return x
+
+    assert engine.gradient(branchy, 2.0) == (4.0,)
+    printed = capsys.readouterr().out
+    for name in ("== flatten", "== remove_jumps", "== generate", "primal(x > 0)"):
+        assert name in printed

@@ -35,10 +35,12 @@ class Primal(ast.expr):
     """An expression run as written: its value has no derivative."""
 
     _fields = ("value",)
+    value: ast.expr
 
     def __init__(self, value: ast.expr | None = None) -> None:  # no argument: for copy
         super().__init__()
-        self.value = value
+        if value is not None:
+            self.value = value
 
 
 class RuntimeRef(ast.expr):

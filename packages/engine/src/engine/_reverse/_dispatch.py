@@ -563,7 +563,7 @@ def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 def _construct_object(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """An instance of a class with a Python `__init__`: differentiated as a function that
     sets the fields of a new object and returns it."""
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     y, back = call(_static(cls, "__init__"), obj, *args, **kwargs)
     if back is None:
         return y, None

@@ -433,14 +433,7 @@ _SECOND_ORDER = "second order (reverse over reverse) "
         np.sin,
         cube,
         recursive_power,
-        pytest.param(
-            loop_polynomial,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=_SECOND_ORDER + "over a for loop: the engine differentiates its own "
-                "runtime (_runtime.py item assignment) and refuses it",
-            ),
-        ),
+        loop_polynomial,
         pytest.param(
             numpy_scalar_function,
             marks=pytest.mark.xfail(
@@ -464,11 +457,6 @@ def test_gradient_of_gradient() -> None:
     assert g == 12.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=_SECOND_ORDER + "through grad()/value_and_grad() fails inside the engine "
-    "(TypeError: cannot add tangents list and tuple, from value_and_gradient's backward)",
-)
 def test_grad_of_grad() -> None:
     assert engine.grad(engine.grad(lambda x: x**4))(2.0) == 48.0
 

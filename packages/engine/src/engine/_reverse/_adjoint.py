@@ -316,7 +316,9 @@ class _Generator:
             if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
                 trailing = ast.Constant(len(args) - position - 1)
                 part = ast.Call(
-                    self.helper("star_part"), [g, ast.Constant(1 + position), trailing], []
+                    self.helper("star_part"),
+                    [g, ast.Constant(1 + position), trailing, _load(arg.value.id)],
+                    [],
                 )
                 found.append((arg.value.id, part))
             elif isinstance(arg, ast.Name):
@@ -383,17 +385,17 @@ class _Generator:
         loop_body = list(body.backward)
         backward: list[ast.stmt] = [*pop_count, *pop_sequence]
         if item_active:
+            # The items' cotangents, gathered as a linked list `(k, d_item, rest)`.
             items = self.names.fresh("items")
-            backward.append(
-                _assign(items, ast.Call(self.helper("ItemCotangents"), [_load(sequence)], []))
-            )
+            backward.append(_assign(items, ast.Constant(None)))
+            gather = ast.Tuple([_load(index), _load(self.d(item)), _load(items)], ast.Load())
             loop_body.append(
-                _call_stmt(
-                    ast.Attribute(_load(items), "add", ast.Load()),
-                    [_load(index), _load(self.d(item))],
+                ast.If(
+                    ast.Compare(_load(self.d(item)), [ast.IsNot()], [self.helper("Z")]),
+                    [_assign(items, gather), _assign(self.d(item), self.helper("Z"))],
+                    [],
                 )
             )
-            loop_body.append(_assign(self.d(item), self.helper("Z")))
         reverse = ast.Call(
             ast.Name("range", ast.Load()),
             [
@@ -405,7 +407,7 @@ class _Generator:
         )
         backward.append(ast.For(_store(index), reverse, loop_body or [ast.Pass()], []))
         if item_active:
-            total = ast.Call(ast.Attribute(_load(items), "total", ast.Load()), [], [])
+            total = ast.Call(self.helper("gathered"), [_load(sequence), _load(items)], [])
             backward.append(_assign(self.d(sequence), self.acc(sequence, total)))
         return _Code(forward, backward)
 

@@ -25,6 +25,7 @@ import ast
 import copy
 from collections.abc import Callable
 
+from engine._reverse._checks import is_metadata
 from engine._reverse._names import Names
 from rulescore import UnsupportedConstructError
 
@@ -108,6 +109,12 @@ class _Flattener:
         self.out.append(ast.copy_location(node, like))
 
     def statement(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign) and all(map(is_metadata, node.targets)):
+            for target in node.targets:  # `f.__name__ = "..."`: run as written
+                assert isinstance(target, ast.Attribute)
+                setting = [target.value, ast.Constant(target.attr), node.value]
+                self.emit(ast.Expr(Primal(ast.Call(RuntimeRef("setattr"), setting, []))), node)
+            return
         if isinstance(node, ast.Assign) and self.receiver is not None:
             fields = [t for t in node.targets if isinstance(t, ast.Attribute)]
             if fields:

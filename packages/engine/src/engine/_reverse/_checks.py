@@ -12,7 +12,7 @@ import ast
 
 from rulescore import UnsupportedConstructError
 
-__all__ = ["check_supported"]
+__all__ = ["check_supported", "is_metadata"]
 
 _MUTATION = (
     "build a new value instead: `np.where(mask, v, x)` or `np.concatenate` for arrays, "
@@ -79,6 +79,8 @@ def _check(node: ast.AST, filename: str, receiver: str | None) -> None:
         for target in targets:
             if isinstance(node, ast.Assign) and _is_field_of(target, receiver):
                 continue
+            if isinstance(node, ast.Assign) and is_metadata(target):
+                continue
             _check_target(target, filename)
     if isinstance(node, (ast.For, ast.comprehension)):
         _check_target(node.target, filename)
@@ -88,6 +90,15 @@ def _check(node: ast.AST, filename: str, receiver: str | None) -> None:
                 raise UnsupportedConstructError(
                     filename, node.lineno, "`with ... as` a pattern", "bind a plain name"
                 )
+
+
+_METADATA = frozenset({"__name__", "__qualname__", "__doc__", "__module__"})
+
+
+def is_metadata(target: ast.expr) -> bool:
+    """Whether `target` is a function's name or docstring (`pullback.__name__ = ...`):
+    setting it has nothing to differentiate, it runs as written."""
+    return isinstance(target, ast.Attribute) and target.attr in _METADATA
 
 
 def _is_field_of(target: ast.expr, receiver: str | None) -> bool:

@@ -20,6 +20,7 @@ from engine._reverse import _dispatch, _primitives, _runtime
 from engine._reverse._compile import forward_function
 from rulescore import (
     HasReverseMode,
+    ProjectTo,
     RuleConfig,
     backing,
     has_tangent_space,
@@ -115,3 +116,16 @@ def _getattr_pullback(back: Any, defaults: int, use_default: bool) -> Any:
         return (_runtime.NO, d_obj, _runtime.NO, *([_runtime.Z] * defaults))
 
     return getattr_pullback
+
+
+# Rules' own helpers, met when a pullback is differentiated: making a projector looks at
+# shapes and types only; applying one is linear (and self-adjoint: a projection).
+non_differentiable(ProjectTo)
+
+
+@rrule.register(ProjectTo.__call__)
+def _project_rrule(projector: Any, dx: Any) -> Any:
+    def project_pullback(dy: Any) -> tuple[Any, ...]:
+        return _runtime.NO, _runtime.NO, projector(dy)
+
+    return projector(dx), project_pullback

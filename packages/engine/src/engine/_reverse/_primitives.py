@@ -27,6 +27,7 @@ __all__ = [
     "append",
     "as_sequence",
     "carries_derivative",
+    "gathered",
     "known_constant",
     "make_dict",
     "make_list",
@@ -242,6 +243,36 @@ def _as_sequence_rrule(iterable: Any) -> tuple[Any, Pullback]:
         return NO, dy if passes else NO
 
     return y, as_sequence_pullback
+
+
+def gathered(sequence: Any, items: Any) -> Any:
+    """The cotangent of `sequence` from the cotangents of its items that a `for` loop's
+    backward pass gathered, as a linked list `(k, d_item, rest)` (`None` when empty)."""
+    parts = {}
+    while items is not None:
+        index, part, items = items
+        parts[index] = part
+    return item_tangent(sequence, parts)
+
+
+@rrule.register(gathered)
+def _gathered_rrule(sequence: Any, items: Any) -> tuple[Any, Pullback]:
+    # Linear in the gathered parts: each gets the entry of the seed at its index.
+    indices = []
+    node = items
+    while node is not None:
+        indices.append(node[0])
+        node = node[2]
+
+    def gathered_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        tangent: Any = Z
+        for index in reversed(indices):
+            entry = Z if isinstance(dy, AbstractZero) else dy[index]
+            tangent = (NO, entry, tangent)
+        return NO, NO, tangent
+
+    return gathered(sequence, items), gathered_pullback
 
 
 def item_tangent(sequence: Any, parts: dict[int, Any]) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine._reverse._location import user_location
-from engine._reverse._primitives import carries_derivative, item_tangent
+from engine._reverse._primitives import carries_derivative
 from rulescore import (
     AbstractZero,
     NoTangent,
@@ -29,7 +29,6 @@ from rulescore import (
 __all__ = [
     "NO",
     "PARAMETERS",
-    "ItemCotangents",
     "KwCotangents",
     "Z",
     "acc",
@@ -111,9 +110,11 @@ def kw_rest(grads: Any, explicit: tuple[str, ...]) -> Any:
     return {k: v for k, v in kw.items() if k not in explicit}
 
 
-def star_part(grads: tuple[Any, ...], start: int, trailing: int) -> Any:
-    """The cotangent of a `*args` argument: entries `start` to `len - trailing` as a tuple."""
-    return tuple(grads[start : len(grads) - trailing])
+def star_part(grads: tuple[Any, ...], start: int, trailing: int, like: Any) -> Any:
+    """The cotangent of a `*args` argument `like`: entries `start` to `len - trailing`, as
+    a list for a list and a tuple otherwise."""
+    parts = grads[start : len(grads) - trailing]
+    return list(parts) if isinstance(like, list) else tuple(parts)
 
 
 def closure_tangent(**fields: Any) -> Any:
@@ -167,23 +168,6 @@ def swallowed() -> None:
         "a context manager that suppressed an exception in differentiated code",
         "let the exception propagate, or catch it outside the differentiated function",
     )
-
-
-class ItemCotangents:
-    """The cotangents of a sequence's items, gathered while a `for` loop is replayed."""
-
-    __slots__ = ("parts", "sequence")
-
-    def __init__(self, sequence: Any) -> None:
-        self.sequence = sequence
-        self.parts: dict[int, Any] = {}
-
-    def add(self, index: int, cotangent: Any) -> None:
-        if cotangent is not Z:
-            self.parts[index] = cotangent
-
-    def total(self) -> Any:
-        return item_tangent(self.sequence, self.parts)
 
 
 def to_params(value: Any, tangent: Any) -> None:

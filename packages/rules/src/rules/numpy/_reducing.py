@@ -45,10 +45,9 @@ def _options(f: Any, args: tuple[Any, ...], kwargs: Options, supported: set[str]
     names = _positional_names(f)
     if len(args) > len(names) or kwargs.keys() & set(names[: len(args)]):
         return None  # NumPy raises its own TypeError when the engine runs the call
-    options = dict(zip(names, args, strict=False)) | kwargs
-    for name in ("out", "weights"):
-        if options.get(name, 0) is None:
-            del options[name]
+    given = dict(zip(names, args, strict=False)) | kwargs
+    # `out=None` and `weights=None` are the defaults: as if not given.
+    options = {k: v for k, v in given.items() if not (k in ("out", "weights") and v is None)}
     return options if options.keys() <= supported else None
 
 

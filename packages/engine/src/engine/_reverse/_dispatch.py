@@ -17,6 +17,7 @@ Real scalars (`float`, `int`, `np.float64`) take a fast path through the partial
 from __future__ import annotations
 
 import dataclasses
+import dis
 import functools
 import inspect
 import operator
@@ -384,6 +385,9 @@ class _ScalarHandler:
         if arity == 2 and None not in partials:
             p2, q = partials[0], partials[1]
             assert p2 is not None and q is not None
+            shape = (_trivial(p2), _trivial(q))
+            if shape in _BILINEAR_FORMS:
+                return _BILINEAR_FORMS[shape](f, generic)
 
             def fast2(a: Any, b: Any) -> Any:
                 y = f(a, b)
@@ -399,6 +403,89 @@ class _ScalarHandler:
 
             return fast2
         return lambda *args: generic(f, args, {})
+
+
+def _trivial(partial: Callable[..., Any]) -> tuple[str, Any] | None:
+    """`("const", c)` or `("arg", name)` for a partial that returns a constant or one of its
+    parameters (`lambda a, b, y: 1`, `lambda a, b, y: b`), read from its bytecode."""
+    code = getattr(partial, "__code__", None)
+    if code is None:
+        return None
+    steps = [
+        (i.opname, i.argval)
+        for i in dis.get_instructions(code)
+        if i.opname not in ("RESUME", "NOP", "CACHE")
+    ]
+    if steps in ([("LOAD_CONST", c), ("RETURN_VALUE", None)] for c in (1, -1)):
+        return ("const", steps[0][1])
+    if len(steps) == 1 and steps[0][0] == "RETURN_CONST" and steps[0][1] in (1, -1):
+        return ("const", steps[0][1])
+    if len(steps) == 2 and steps[0][0] == "LOAD_FAST" and steps[1][0] == "RETURN_VALUE":
+        position = code.co_varnames.index(steps[0][1])
+        return ("arg", position) if position < code.co_argcount else None
+    return None
+
+
+def _sum_form(f: Any, generic: Handler) -> Callable[..., Any]:
+    """`a + b`: the seed itself for both."""
+
+    def add_fast(a: Any, b: Any) -> Any:
+        y = f(a, b)
+        if type(y) not in _REAL:
+            return generic(f, (a, b), {})
+
+        def add_pullback(dy: Any) -> tuple[Any, ...]:
+            if type(dy) not in _REAL:
+                return _pullback_of(generic(f, (a, b), {}))(dy)
+            return NO, dy, dy
+
+        return y, add_pullback
+
+    return add_fast
+
+
+def _difference_form(f: Any, generic: Handler) -> Callable[..., Any]:
+    """`a - b`: the seed and its negative."""
+
+    def sub_fast(a: Any, b: Any) -> Any:
+        y = f(a, b)
+        if type(y) not in _REAL:
+            return generic(f, (a, b), {})
+
+        def sub_pullback(dy: Any) -> tuple[Any, ...]:
+            if type(dy) not in _REAL:
+                return _pullback_of(generic(f, (a, b), {}))(dy)
+            return NO, dy, -dy
+
+        return y, sub_pullback
+
+    return sub_fast
+
+
+def _product_form(f: Any, generic: Handler) -> Callable[..., Any]:
+    """`a * b`: each gets the seed times the other."""
+
+    def mul_fast(a: Any, b: Any) -> Any:
+        y = f(a, b)
+        if type(y) not in _REAL:
+            return generic(f, (a, b), {})
+
+        def mul_pullback(dy: Any) -> tuple[Any, ...]:
+            if type(dy) not in _REAL:
+                return _pullback_of(generic(f, (a, b), {}))(dy)
+            return NO, b * dy, a * dy
+
+        return y, mul_pullback
+
+    return mul_fast
+
+
+# Partials of the forms above, recognized in any rule (`operator.add`, `np.add`, a user's).
+_BILINEAR_FORMS: dict[Any, Callable[[Any, Handler], Callable[..., Any]]] = {
+    (("const", 1), ("const", 1)): _sum_form,
+    (("const", 1), ("const", -1)): _difference_form,
+    (("arg", 1), ("arg", 0)): _product_form,
+}
 
 
 def _pullback_of(result: tuple[Any, Pullback | None]) -> Pullback:

@@ -54,6 +54,7 @@ non_differentiable(
     _dispatch._parameter_order,
     _dispatch._parameters,
     _dispatch._defaulted,
+    _dispatch._trivial,
     _primitives.carries_derivative,
     _runtime._exclusive,
     has_tangent_space,

@@ -119,6 +119,17 @@ def _(tangents: tuple[Any, ...], a: Any, **kwargs: Any) -> Any:
     return y, ProjectTo(y)(_mH(dlower) if upper else dlower)
 
 
+def _inverse_congruence(lower: Any, phi: Any) -> Any:
+    """`L^-H phi L^-1` for a lower triangular `L`: two triangular solves for one matrix (SciPy,
+    imported on first use), general solves for a stack."""
+    if np.ndim(lower) != 2:
+        return _right_solve(np.linalg.solve(_mH(lower), phi), lower)
+    from scipy.linalg import solve_triangular
+
+    left = solve_triangular(lower, phi, lower=True, trans="C")  # L^H left = phi
+    return _mH(solve_triangular(lower, _mH(left), lower=True, trans="C"))
+
+
 @rrule.register(np.linalg.cholesky)
 def _(a: Any, **kwargs: Any) -> Rrule:
     project_a = ProjectTo(a)
@@ -128,7 +139,7 @@ def _(a: Any, **kwargs: Any) -> Rrule:
 
     def cholesky_da(dlower: Any) -> Any:
         phi = _lower_half(_mH(lower) @ dlower)
-        return _herm(_right_solve(np.linalg.solve(_mH(lower), phi), lower))
+        return _herm(_inverse_congruence(lower, phi))
 
     def cholesky_pullback(dy: Any) -> tuple[Any, ...]:
         dy = _value(dy)

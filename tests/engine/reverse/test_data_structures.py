@@ -240,11 +240,6 @@ def replace_point(x, y):
     return p.x * q.y
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dataclasses.replace (which the mutation error message recommends) has no rule: "
-    "the engine differentiates its stdlib source and refuses its `x[i] = v`",
-)
 def test_dataclasses_replace(check) -> None:
     check(replace_point, 1.5, 0.5)
 
@@ -810,10 +805,6 @@ def test_user_names_shadowing_builtins(check) -> None:
 # -- rules that are missing for common Python calls ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no rule for complex.conjugate (MissingRuleError)",
-)
 def test_complex_conjugate_method(check) -> None:
     check(lambda z: (z * z.conjugate()).real, 1.0 + 2.0j)
 

@@ -310,11 +310,6 @@ def test_builtin_without_rule_is_run_when_nothing_carries_a_derivative() -> None
     assert engine.gradient(lambda x: x * len("ab".upper()), 2.0) == (2.0,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Python function without source is refused even when neither its arguments "
-    "nor its result carry derivatives (only non-FunctionType callables get _opaque)",
-)
 def test_function_without_source_is_run_when_nothing_carries_a_derivative() -> None:
     assert engine.gradient(lambda x: x * len(label_by_exec("ab")), 2.0) == (3.0,)
 

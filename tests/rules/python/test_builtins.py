@@ -292,3 +292,9 @@ def test_input_has_no_derivative(monkeypatch):
     y, back = rrule(input)
     assert y == "1.5"
     assert back(NoTangent()) == (NoTangent(),)
+
+
+@pytest.mark.parametrize("x", [1.5 - 2.0j, 0.75])
+def test_conjugate_method(x):
+    test_rrule(type(x).conjugate, x)
+    test_frule(type(x).conjugate, x)

@@ -31,6 +31,7 @@ from engine._reverse import _substitutes
 from engine._reverse._location import user_location
 from engine._reverse._primitives import carries_derivative, known_constant
 from engine._reverse._runtime import NO, PARAMETERS, KwCotangents, Z, to_params
+from engine._reverse._source import has_source
 from rulescore import (
     MissingRuleError,
     ProjectTo,
@@ -74,9 +75,12 @@ def call(f: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
         _state["generation"] = rrule.generation
     if type(f) is types.FunctionType:
         info = rrule.lookup(f, args, _config[0])
-        if info is None:
-            return _transformed(f, args, kwargs)  # type: ignore[no-any-return]
-        return _for_rule(info, args)(f, args, kwargs)
+        if info is not None:
+            return _for_rule(info, args)(f, args, kwargs)
+        substitute = _substitutes.SUBSTITUTES.get(f)
+        if substitute is not None:
+            return call(substitute, *args, **kwargs)
+        return _transformed(f, args, kwargs)  # type: ignore[no-any-return]
     try:
         key = (f, *map(type, args))
         found = _cache.get(key)
@@ -167,6 +171,9 @@ def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
     attribute = _static(kind, name)
     if isinstance(attribute, property) and attribute.fget is not None:
         y, back = call(attribute.fget, obj)
+        return y, _shifted(back, 1)
+    if name in ("real", "imag") and isinstance(obj, (complex, float, int, np.generic)):
+        y, back = call(np.real if name == "real" else np.imag, obj)
         return y, _shifted(back, 1)
     y = getattr(obj, name)
     if isinstance(attribute, types.FunctionType):
@@ -495,6 +502,10 @@ def _pullback_of(result: tuple[Any, Pullback | None]) -> Pullback:
 
 
 def _transformed(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    if not has_source(f):  # made by `exec` or typed at a prompt: run it if nothing is lost
+        if f.__closure__:
+            raise MissingRuleError.for_callable(f)
+        return _opaque(f, args, kwargs)
     forward = _transform[0](f)
     y, back = forward(*args, **kwargs)
     return y, _call_site_pullback(f, back, len(args), kwargs)
@@ -571,7 +582,7 @@ def _parameter_order(code: types.CodeType) -> tuple[tuple[str, ...], str, str]:
 
 def handler_for(f: Any, args: tuple[Any, ...]) -> Handler:
     """The handler `call` would use for `f(*args)` (without its caches)."""
-    if type(f) is types.FunctionType:
+    if type(f) is types.FunctionType and f not in _substitutes.SUBSTITUTES:
         info = rrule.lookup(f, args, _config[0])
         return _transformed if info is None else _for_rule(info, args)
     return _resolve(f, args)

@@ -18,6 +18,7 @@ from typing import Any
 from engine._plugins import load_plugins
 from engine._reverse import _dispatch, _primitives, _runtime
 from engine._reverse._compile import forward_function
+from engine._reverse._source import has_source
 from rulescore import (
     HasReverseMode,
     ProjectTo,
@@ -55,6 +56,7 @@ non_differentiable(
     _dispatch._parameters,
     _dispatch._defaulted,
     _dispatch._trivial,
+    has_source,
     _primitives.carries_derivative,
     _runtime._exclusive,
     has_tangent_space,

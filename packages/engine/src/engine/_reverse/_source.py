@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rulescore import MissingRuleError
 
-__all__ = ["FunctionSource", "function_tree"]
+__all__ = ["GENERATED", "FunctionSource", "function_tree", "has_source"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ class FunctionSource:
 # The trees of code the engine generated (forward and backward functions), so that they can
 # be differentiated again (higher order) although they were never written to a file.
 GENERATED: dict[types.CodeType, FunctionSource] = {}
+
+
+def has_source(f: types.FunctionType) -> bool:
+    """Whether the source of `f` can be read (or `f` is code the engine generated)."""
+    code = f.__code__
+    return code in GENERATED or bool(linecache.getlines(code.co_filename))
 
 
 def function_tree(code: types.CodeType, f: object) -> FunctionSource:

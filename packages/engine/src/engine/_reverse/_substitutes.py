@@ -11,12 +11,13 @@ and `map` return lists here, which is what loops and comprehensions need.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
 
 from engine._reverse._primitives import as_sequence, item_tangent
-from rulescore import AbstractZero, NoTangent, ZeroTangent, rrule, unthunk
+from rulescore import AbstractZero, NoTangent, ZeroTangent, non_differentiable, rrule, unthunk
 
 __all__ = ["SUBSTITUTES"]
 
@@ -105,6 +106,12 @@ def reduce_(function: Callable[[Any, Any], Any], iterable: Any, *initial: Any) -
     return value
 
 
+def replace_(obj: Any, /, **changes: Any) -> Any:
+    """`dataclasses.replace(obj, **changes)`: a new object, built from the old one's fields."""
+    fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
+    return type(obj)(**{**fields, **changes})
+
+
 def dict_(*args: Any, **kwargs: Any) -> dict[Any, Any]:
     """`dict(*args, **kwargs)`."""
     if not args:
@@ -130,7 +137,10 @@ SUBSTITUTES: dict[Any, Callable[..., Any]] = {
     filter: filter_,
     functools.reduce: reduce_,
     dict: dict_,
+    dataclasses.replace: replace_,
 }
+
+non_differentiable(dataclasses.fields)  # the fields' descriptions, not their values
 
 
 # ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ Covered, with an frule and an rrule each:
 - `round(x[, ndigits])` and `int(x)`: derivative zero (`ZeroTangent()`). Their results are
   ints, which rulescore differentiates as reals, so the zero is a derivative that exists;
   `ndigits` gets `NoTangent()`;
+- `z.conjugate()` for `complex` and `float` (the conjugate of the seed);
 - `float(x)` (identity, from ints too), `complex(x)` and `complex(real, imag)`
   (`real + 1j * imag`), `divmod(a, b)` (the quotient has derivative zero, the remainder
   that of `operator.mod`).
@@ -252,6 +253,32 @@ def _divmod_frule(tangents: tuple[Any, ...], a: Any, b: Any) -> Any:
     _, da, db = map(unthunk, tangents)
     q, r = divmod(a, b)
     return (q, r), ProjectTo((q, r))((ZeroTangent(), _widened(r, da - q * db)))
+
+
+# ---------------------------------------------------------------------------------------
+# the conjugate method of numbers (`z.conjugate()`): not holomorphic, so the cotangent is
+# the conjugate of the seed (the `dL/dRe + i dL/dIm` convention), as for `np.conjugate`
+
+
+def _conjugate_rrule(x: Any) -> Any:
+    project_x = ProjectTo(x)
+
+    def conjugate_pullback(dy: Any) -> tuple[Any, Any]:
+        dy = unthunk(dy)
+        return NoTangent(), project_x(dy if isinstance(dy, AbstractZero) else np.conj(dy))
+
+    return x.conjugate(), conjugate_pullback
+
+
+def _conjugate_frule(tangents: tuple[Any, ...], x: Any) -> Any:
+    dx = unthunk(tangents[1])
+    y = x.conjugate()
+    return y, ProjectTo(y)(dx if isinstance(dx, AbstractZero) else np.conj(dx))
+
+
+for _number in (complex, float):
+    rrule.register(_number.conjugate)(_conjugate_rrule)
+    frule.register(_number.conjugate)(_conjugate_frule)
 
 
 # ---------------------------------------------------------------------------------------

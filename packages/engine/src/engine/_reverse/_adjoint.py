@@ -29,8 +29,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine._reverse._anf import Primal, RuntimeRef
+from engine._reverse._markers import Primal, RuntimeRef
 from engine._reverse._names import Names
+from engine._reverse._scopes import (
+    assigned,
+    captured_names,
+    defined_functions,
+    differentiable_reads,
+    parameters,
+)
 
 __all__ = ["Generated", "generate"]
 
@@ -80,10 +87,10 @@ class _Generator:
         self.tree = tree
         self.names = names
         self.freevars = freevars
-        self.params = _parameters(tree.args)
-        self.assigned = _assigned(tree) | set(self.params)
-        self.active = _differentiable_reads(tree)
-        self.closures = _defined_functions(tree)
+        self.params = parameters(tree.args)
+        self.assigned = assigned(tree) | set(self.params)
+        self.active = differentiable_reads(tree)
+        self.closures = defined_functions(tree)
         self.stack = names.exact("stack")
         self.tape = names.exact("tape")
         self.uses_stack = False
@@ -341,7 +348,7 @@ class _Generator:
         among the functions defined here (recursion, mutual recursion) nest their tangents in
         each other: those nested parts are followed down, never handed on twice."""
         reachable = self.assigned | set(self.freevars)
-        captured = sorted((_loaded_names(node) & reachable) - self.closures - {name})
+        captured = sorted((captured_names(node) & reachable) - self.closures - {name})
         through = ast.Tuple([ast.Constant(n) for n in sorted(self.closures | {name})], ast.Load())
         dg = self.d(name)
         out: list[ast.stmt] = []
@@ -498,74 +505,6 @@ def _function(name: str, args: ast.arguments, body: list[ast.stmt]) -> ast.Funct
 
 def _index(value: ast.expr, index: int) -> ast.expr:
     return ast.Subscript(value, ast.Constant(index), ast.Load())
-
-
-def _parameters(args: ast.arguments) -> list[str]:
-    names = [a.arg for a in (*args.posonlyargs, *args.args)]
-    if args.vararg:
-        names.append(args.vararg.arg)
-    names.extend(a.arg for a in args.kwonlyargs)
-    if args.kwarg:
-        names.append(args.kwarg.arg)
-    return names
-
-
-def _assigned(tree: ast.FunctionDef) -> set[str]:
-    found: set[str] = set()
-    for statement in tree.body:
-        for node in _walk_outside_nested(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                found.add(node.id)
-            elif isinstance(node, ast.FunctionDef):
-                found.add(node.name)
-    return found
-
-
-def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
-    found = [node]
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.Lambda)):
-            found.append(child)
-            continue
-        found.extend(_walk_outside_nested(child))
-    return found
-
-
-def _defined_functions(tree: ast.FunctionDef) -> set[str]:
-    """The names that the function binds to functions it defines (`def`, `= lambda`)."""
-    found: set[str] = set()
-    for statement in tree.body:
-        for node in _walk_outside_nested(statement):
-            if isinstance(node, ast.FunctionDef):
-                found.add(node.name)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-                found.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return found
-
-
-def _differentiable_reads(tree: ast.FunctionDef) -> set[str]:
-    """The variables whose values are read where they may carry a derivative: everywhere
-    but in `Primal` code (tests, indices), and in the functions defined here."""
-    found: set[str] = set()
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, Primal):
-            return
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            found.add(node.id)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    for statement in tree.body:
-        visit(statement)
-    return found
-
-
-def _loaded_names(node: ast.FunctionDef | ast.Lambda) -> set[str]:
-    bound = set(_parameters(node.args))
-    body = node.body if isinstance(node, ast.FunctionDef) else [node.body]
-    loaded = {n.id for part in body for n in ast.walk(part) if isinstance(n, ast.Name)}
-    return loaded - bound
 
 
 class _Unwrap(ast.NodeTransformer):

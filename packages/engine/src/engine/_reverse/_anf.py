@@ -26,32 +26,11 @@ import copy
 from collections.abc import Callable
 
 from engine._reverse._checks import is_metadata
+from engine._reverse._markers import Primal, RuntimeRef
 from engine._reverse._names import Names
 from rulescore import UnsupportedConstructError
 
-__all__ = ["Primal", "RuntimeRef", "flatten"]
-
-
-class Primal(ast.expr):
-    """An expression run as written: its value has no derivative."""
-
-    _fields = ("value",)
-    value: ast.expr
-
-    def __init__(self, value: ast.expr | None = None) -> None:  # no argument: for copy
-        super().__init__()
-        if value is not None:
-            self.value = value
-
-
-class RuntimeRef(ast.expr):
-    """A reference to a runtime helper (`as_sequence`, `append`, ...) by its plain name."""
-
-    _fields = ("name",)
-
-    def __init__(self, name: str = "") -> None:  # no argument: for copy
-        super().__init__()
-        self.name = name
+__all__ = ["flatten", "is_atom", "is_constant"]
 
 
 def flatten(

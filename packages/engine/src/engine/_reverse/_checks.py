@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from engine._reverse._scopes import walk_outside_nested
 from rulescore import UnsupportedConstructError
 
 __all__ = ["check_supported", "is_metadata"]
@@ -49,18 +50,8 @@ def check_supported(tree: ast.FunctionDef, filename: str, receiver: str | None =
     `receiver` is allowed: the object is new, nobody else sees it yet.
     """
     for statement in tree.body:
-        for node in _walk_outside_nested(statement):
+        for node in walk_outside_nested(statement):
             _check(node, filename, receiver)
-
-
-def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
-    found = [node]
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.Lambda, ast.FunctionDef)):
-            found.append(child)  # the definition is checked, not its body
-            continue
-        found.extend(_walk_outside_nested(child))
-    return found
 
 
 def _check(node: ast.AST, filename: str, receiver: str | None) -> None:

@@ -17,9 +17,10 @@ from typing import Any
 
 from engine._reverse import _runtime
 from engine._reverse._adjoint import generate
-from engine._reverse._anf import Primal, RuntimeRef, flatten
+from engine._reverse._anf import flatten
 from engine._reverse._checks import check_supported
 from engine._reverse._jumps import remove_jumps
+from engine._reverse._markers import Primal, RuntimeRef
 from engine._reverse._names import Names
 from engine._reverse._source import GENERATED, FunctionSource, function_tree
 

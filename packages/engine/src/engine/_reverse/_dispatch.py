@@ -16,30 +16,26 @@ Real scalars (`float`, `int`, `np.float64`) take a fast path through the partial
 
 from __future__ import annotations
 
-import dataclasses
-import dis
 import functools
 import inspect
-import operator
 import types
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from engine._reverse import _substitutes
+from engine._reverse import _objects, _substitutes
 from engine._reverse._location import user_location
 from engine._reverse._primitives import carries_derivative, known_constant
 from engine._reverse._runtime import NO, PARAMETERS, KwCotangents, Z, to_params
+from engine._reverse._scalar import REAL, ScalarHandler
 from engine._reverse._source import has_source
 from rulescore import (
     MissingRuleError,
-    ProjectTo,
     RuleConfig,
     RuleInfo,
     Tangent,
     UnsupportedConstructError,
-    backing,
     has_tangent_space,
     rrule,
     unthunk,
@@ -51,7 +47,6 @@ __all__ = ["call", "call1", "call2", "call_method", "get_attr", "set_config"]
 Pullback = Callable[[Any], tuple[Any, ...]]
 Handler = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[Any, Pullback | None]]
 
-_REAL = frozenset({float, int, np.float64})
 _cache: dict[Any, Handler] = {}
 _fast: dict[Any, Callable[..., Any]] = {}
 _state = {"generation": -1}
@@ -86,7 +81,7 @@ def call(f: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
         found = _cache.get(key)
         if found is None:
             found = _cache[key] = _resolve(f, args)
-            if isinstance(found, _ScalarHandler):
+            if isinstance(found, ScalarHandler):
                 _fast[key] = found.fast(f, len(args))
     except TypeError:  # an unhashable callable
         found = _resolve(f, args)
@@ -126,12 +121,12 @@ def call_method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> tuple[Any,
         return call(getattr(obj, name), *args, **kwargs)
     if isinstance(obj, type):
         return call(getattr(obj, name), *args, **kwargs)
-    attribute = _static(kind, name)
+    attribute = static_attribute(kind, name)
     if isinstance(attribute, staticmethod):
         return call(attribute.__func__, *args, **kwargs)
     if isinstance(attribute, classmethod):
         y, back = call(attribute.__func__, kind, *args, **kwargs)
-        return y, _shifted(back, 2, prefix=(NO,))
+        return y, shifted(back, 2, prefix=(NO,))
     if attribute is _MISSING or name in getattr(obj, "__dict__", ()) or not callable(attribute):
         return call(getattr(obj, name), *args, **kwargs)
     if attribute in _MUTATING:
@@ -143,7 +138,7 @@ def call_method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> tuple[Any,
     if isinstance(obj, np.generic) and not rrule.has_rule(attribute):
         return _scalar_method(obj, name, args, kwargs)
     y, back = call(attribute, obj, *args, **kwargs)
-    return y, _shifted(back, 1)
+    return y, shifted(back, 1)
 
 
 def _scalar_method(
@@ -168,13 +163,13 @@ def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
     kind = type(obj)
     if kind is types.ModuleType or isinstance(obj, type):
         return getattr(obj, name), None
-    attribute = _static(kind, name)
+    attribute = static_attribute(kind, name)
     if isinstance(attribute, property) and attribute.fget is not None:
         y, back = call(attribute.fget, obj)
-        return y, _shifted(back, 1)
+        return y, shifted(back, 1)
     if name in ("real", "imag") and isinstance(obj, (complex, float, int, np.generic)):
         y, back = call(np.real if name == "real" else np.imag, obj)
-        return y, _shifted(back, 1)
+        return y, shifted(back, 1)
     y = getattr(obj, name)
     if isinstance(attribute, types.FunctionType):
         return y, _bound_method_pullback  # a bound method's tangent is its receiver's
@@ -187,7 +182,7 @@ def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
         info = rrule.lookup(getter, (obj,), _config[0])
         if info is not None and info.rule is not None:
             result, back = info.rule(obj) if info.config is None else info.rule(_config[0], obj)
-            return result, _shifted(back, 1)
+            return result, shifted(back, 1)
     if carries_derivative(obj) and not known_constant(y):
         raise MissingRuleError(
             f"no rule for the attribute `{kind.__qualname__}.{name}`: define one with "
@@ -213,121 +208,22 @@ def _resolve(f: Any, args: tuple[Any, ...]) -> Handler:
     if isinstance(f, functools.partial):
         return _partial
     if isinstance(f, type):
-        if dataclasses.is_dataclass(f) or (issubclass(f, tuple) and hasattr(f, "_fields")):
-            return _construct
-        if issubclass(f, Tangent):
-            return _construct_tangent
-        if f is functools.partial:
-            return _construct_partial
-        if issubclass(f, np.generic):
-            return _numpy_scalar
-        init = _static(f, "__init__")
-        if isinstance(init, types.FunctionType) and f.__new__ is object.__new__:
-            return _construct_object
-        return _opaque
-    if hashable and f in _BINARY_DUNDERS and len(args) == 2:
-        return _binary_dunder
-    if hashable and f in _UNARY_DUNDERS and len(args) == 1:
-        return _unary_dunder
-    call_method_ = _static(type(f), "__call__")
+        return _objects.handler_for_class(f) or opaque
+    if hashable:
+        operation = _objects.handler_for_operator(f, len(args))
+        if operation is not None:
+            return operation
+    call_method_ = static_attribute(type(f), "__call__")
     if isinstance(call_method_, types.FunctionType):
         return _callable_object
-    return _opaque
-
-
-# The special methods behind the operators, for objects of the user's classes.
-_BINARY_DUNDERS: dict[Any, tuple[str, str]] = {
-    operator.add: ("__add__", "__radd__"),
-    operator.sub: ("__sub__", "__rsub__"),
-    operator.mul: ("__mul__", "__rmul__"),
-    operator.truediv: ("__truediv__", "__rtruediv__"),
-    operator.floordiv: ("__floordiv__", "__rfloordiv__"),
-    operator.mod: ("__mod__", "__rmod__"),
-    operator.pow: ("__pow__", "__rpow__"),
-    operator.matmul: ("__matmul__", "__rmatmul__"),
-}
-_UNARY_DUNDERS: dict[Any, str] = {
-    operator.neg: "__neg__",
-    operator.pos: "__pos__",
-    operator.abs: "__abs__",
-}
-
-
-def _binary_dunder(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """`a + b` on objects: `type(a).__add__`, else `type(b).__radd__`, differentiated."""
-    a, b = args
-    name, reflected = _BINARY_DUNDERS[f]
-    method = _static(type(a), name)
-    if isinstance(method, types.FunctionType):
-        y, back = call(method, a, b)
-        if y is not NotImplemented:
-            return y, back
-    method = _static(type(b), reflected)
-    if isinstance(method, types.FunctionType):
-        y, back = call(method, b, a)
-        if y is not NotImplemented:
-            return y, _swapped(back)
-    return _opaque(f, args, kwargs)
-
-
-def _swapped(back: Pullback | None) -> Pullback | None:
-    if back is None:
-        return None
-    reflected_back = back
-
-    def swapped_pullback(dy: Any) -> tuple[Any, ...]:
-        grads = reflected_back(dy)
-        return NO, grads[2], grads[1]
-
-    return swapped_pullback
-
-
-def _unary_dunder(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    method = _static(type(args[0]), _UNARY_DUNDERS[f])
-    if isinstance(method, types.FunctionType):
-        return call(method, args[0])
-    return _opaque(f, args, kwargs)
-
-
-def _numpy_scalar(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """`np.float64(x)`, `np.float32(x)`: a conversion, whose cotangent is projected back."""
-    y = cls(*args, **kwargs)
-    if len(args) != 1 or kwargs:
-        if any(map(carries_derivative, args)):
-            raise MissingRuleError.for_callable(cls)
-        return y, None
-    project = ProjectTo(args[0])
-
-    def numpy_scalar_pullback(dy: Any) -> tuple[Any, ...]:
-        return NO, project(dy)
-
-    return y, numpy_scalar_pullback
-
-
-def _construct_partial(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """`functools.partial(f, *args, **kwargs)` made in differentiated code: its tangent
-    (`Tangent[partial](args=..., keywords=...)`, see `_partial`) is the bound arguments'."""
-    y = cls(*args, **kwargs)
-    bound = len(args) - 1
-
-    def construct_partial_pullback(dy: Any) -> tuple[Any, ...]:
-        dy = unthunk(dy)
-        fields = backing(dy) if isinstance(dy, Tangent) else {}
-        given = tuple(fields.get("args", ())) + (Z,) * bound
-        keywords = fields.get("keywords", {})
-        values = (NO, NO, *given[:bound])
-        if not kwargs:
-            return values
-        return KwCotangents(values, {k: keywords.get(k, Z) for k in kwargs})
-
-    return y, construct_partial_pullback
+    return opaque
 
 
 def _for_rule(info: RuleInfo, args: tuple[Any, ...]) -> Handler:
     if info.kind == "non_differentiable":
         return _non_differentiable
-    if info.partials is not None and all(type(a) in _REAL for a in args):
-        return _ScalarHandler(info)
+    if info.partials is not None and all(type(a) in REAL for a in args):
+        return ScalarHandler(info, _rule_handler(info))
     return _rule_handler(info)
 
 
@@ -355,157 +251,11 @@ def _rule_handler(info: RuleInfo) -> Handler:
     return apply_rule
 
 
-class _ScalarHandler:
-    """The handler of a `scalar_rule` rule for real scalar arguments: its partials applied
-    directly, without the rule's projections."""
-
-    def __init__(self, info: RuleInfo) -> None:
-        assert info.partials is not None
-        self.partials = info.partials
-        self.generic = _rule_handler(info)
-
-    def __call__(self, f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if kwargs:
-            return self.generic(f, args, kwargs)
-        return self.fast(f, len(args))(*args)
-
-    def fast(self, f: Any, arity: int) -> Callable[..., Any]:
-        """For `call1`/`call2`: `(y, pullback)` from the arguments given directly."""
-        generic, partials = self.generic, self.partials
-        if arity == 1 and partials[0] is not None:
-            p = partials[0]
-            assert p is not None
-
-            def fast1(a: Any) -> Any:
-                y = f(a)
-                if type(y) not in _REAL:
-                    return generic(f, (a,), {})
-
-                def scalar_pullback(dy: Any) -> tuple[Any, ...]:
-                    if type(dy) not in _REAL:
-                        return _pullback_of(generic(f, (a,), {}))(dy)
-                    return NO, p(a, y) * dy
-
-                return y, scalar_pullback
-
-            return fast1
-        if arity == 2 and None not in partials:
-            p2, q = partials[0], partials[1]
-            assert p2 is not None and q is not None
-            shape = (_trivial(p2), _trivial(q))
-            if shape in _BILINEAR_FORMS:
-                return _BILINEAR_FORMS[shape](f, generic)
-
-            def fast2(a: Any, b: Any) -> Any:
-                y = f(a, b)
-                if type(y) not in _REAL:
-                    return generic(f, (a, b), {})
-
-                def scalar_pullback(dy: Any) -> tuple[Any, ...]:
-                    if type(dy) not in _REAL:
-                        return _pullback_of(generic(f, (a, b), {}))(dy)
-                    return NO, p2(a, b, y) * dy, q(a, b, y) * dy
-
-                return y, scalar_pullback
-
-            return fast2
-        return lambda *args: generic(f, args, {})
-
-
-def _trivial(partial: Callable[..., Any]) -> tuple[str, Any] | None:
-    """`("const", c)` or `("arg", name)` for a partial that returns a constant or one of its
-    parameters (`lambda a, b, y: 1`, `lambda a, b, y: b`), read from its bytecode."""
-    code = getattr(partial, "__code__", None)
-    if code is None:
-        return None
-    steps = [
-        (i.opname, i.argval)
-        for i in dis.get_instructions(code)
-        if i.opname not in ("RESUME", "NOP", "CACHE")
-    ]
-    if steps in ([("LOAD_CONST", c), ("RETURN_VALUE", None)] for c in (1, -1)):
-        return ("const", steps[0][1])
-    if len(steps) == 1 and steps[0][0] == "RETURN_CONST" and steps[0][1] in (1, -1):
-        return ("const", steps[0][1])
-    if len(steps) == 2 and steps[0][0] == "LOAD_FAST" and steps[1][0] == "RETURN_VALUE":
-        position = code.co_varnames.index(steps[0][1])
-        return ("arg", position) if position < code.co_argcount else None
-    return None
-
-
-def _sum_form(f: Any, generic: Handler) -> Callable[..., Any]:
-    """`a + b`: the seed itself for both."""
-
-    def add_fast(a: Any, b: Any) -> Any:
-        y = f(a, b)
-        if type(y) not in _REAL:
-            return generic(f, (a, b), {})
-
-        def add_pullback(dy: Any) -> tuple[Any, ...]:
-            if type(dy) not in _REAL:
-                return _pullback_of(generic(f, (a, b), {}))(dy)
-            return NO, dy, dy
-
-        return y, add_pullback
-
-    return add_fast
-
-
-def _difference_form(f: Any, generic: Handler) -> Callable[..., Any]:
-    """`a - b`: the seed and its negative."""
-
-    def sub_fast(a: Any, b: Any) -> Any:
-        y = f(a, b)
-        if type(y) not in _REAL:
-            return generic(f, (a, b), {})
-
-        def sub_pullback(dy: Any) -> tuple[Any, ...]:
-            if type(dy) not in _REAL:
-                return _pullback_of(generic(f, (a, b), {}))(dy)
-            return NO, dy, -dy
-
-        return y, sub_pullback
-
-    return sub_fast
-
-
-def _product_form(f: Any, generic: Handler) -> Callable[..., Any]:
-    """`a * b`: each gets the seed times the other."""
-
-    def mul_fast(a: Any, b: Any) -> Any:
-        y = f(a, b)
-        if type(y) not in _REAL:
-            return generic(f, (a, b), {})
-
-        def mul_pullback(dy: Any) -> tuple[Any, ...]:
-            if type(dy) not in _REAL:
-                return _pullback_of(generic(f, (a, b), {}))(dy)
-            return NO, b * dy, a * dy
-
-        return y, mul_pullback
-
-    return mul_fast
-
-
-# Partials of the forms above, recognized in any rule (`operator.add`, `np.add`, a user's).
-_BILINEAR_FORMS: dict[Any, Callable[[Any, Handler], Callable[..., Any]]] = {
-    (("const", 1), ("const", 1)): _sum_form,
-    (("const", 1), ("const", -1)): _difference_form,
-    (("arg", 1), ("arg", 0)): _product_form,
-}
-
-
-def _pullback_of(result: tuple[Any, Pullback | None]) -> Pullback:
-    back = result[1]
-    assert back is not None
-    return back
-
-
 def _transformed(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if not has_source(f):  # made by `exec` or typed at a prompt: run it if nothing is lost
         if f.__closure__:
             raise MissingRuleError.for_callable(f)
-        return _opaque(f, args, kwargs)
+        return opaque(f, args, kwargs)
     forward = _transform[0](f)
     y, back = forward(*args, **kwargs)
     return y, _call_site_pullback(f, back, len(args), kwargs)
@@ -590,7 +340,7 @@ def handler_for(f: Any, args: tuple[Any, ...]) -> Handler:
 
 def _bound_method(f: types.MethodType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     y, back = call(f.__func__, f.__self__, *args, **kwargs)
-    return y, _shifted(back, 1)
+    return y, shifted(back, 1)
 
 
 def _bound_method_pullback(d_method: Any) -> tuple[Any, ...]:
@@ -599,7 +349,7 @@ def _bound_method_pullback(d_method: Any) -> tuple[Any, ...]:
 
 def _callable_object(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     y, back = call(type(f).__call__, f, *args, **kwargs)
-    return y, _shifted(back, 1)
+    return y, shifted(back, 1)
 
 
 def _partial(f: functools.partial[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -629,70 +379,7 @@ def _substitute(substitute: Callable[..., Any]) -> Handler:
     return substituted
 
 
-def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    if hasattr(cls, "__post_init__"):
-        raise UnsupportedConstructError(
-            *user_location(),
-            f"constructing the dataclass `{cls.__qualname__}` (its `__post_init__` may set fields)",
-            "construct it outside the differentiated function, or compute those fields in it",
-        )
-    y = cls(*args, **kwargs)
-    if dataclasses.is_dataclass(cls):
-        names = [f.name for f in dataclasses.fields(cls) if f.init]
-    else:
-        names = list(cls._fields)  # type: ignore[attr-defined]
-
-    def construct_pullback(dy: Any) -> tuple[Any, ...]:
-        dy = unthunk(dy)
-        if isinstance(dy, type(Z)) or dy is NO:
-            parts = [Z] * len(names)
-        elif isinstance(dy, Tangent):
-            parts = [getattr(dy, n) for n in names]
-        else:  # a tuple tangent of a namedtuple
-            parts = list(dy)
-        by_name = dict(zip(names, parts, strict=True))
-        positional = [by_name[n] for n in names[: len(args)]]
-        kw = {k: by_name.get(k, Z) for k in kwargs}
-        return KwCotangents((NO, *positional), kw) if kwargs else (NO, *positional)
-
-    return y, construct_pullback
-
-
-def _construct_object(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """An instance of a class with a Python `__init__`: differentiated as a function that
-    sets the fields of a new object and returns it."""
-    obj: Any = object.__new__(cls)
-    y, back = call(_static(cls, "__init__"), obj, *args, **kwargs)
-    if back is None:
-        return y, None
-    init_back = back
-
-    def construct_object_pullback(dy: Any) -> tuple[Any, ...]:
-        grads = init_back(dy)
-        values = (NO, *grads[2:])
-        kw = getattr(grads, "kw", None)
-        return KwCotangents(values, kw) if kw is not None else values
-
-    return y, construct_object_pullback
-
-
-def _construct_tangent(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """`Tangent[T](*values, **fields)`: tangents are linear in their fields (higher order)."""
-    y = cls(*args, **kwargs)
-    names = list(backing(y))[: len(args)]
-
-    def construct_tangent_pullback(dy: Any) -> tuple[Any, ...]:
-        dy = unthunk(dy)
-        fields = backing(dy) if isinstance(dy, Tangent) else {}
-        positional = [fields.get(n, Z) for n in names]
-        if not kwargs:
-            return (NO, *positional)
-        return KwCotangents((NO, *positional), {k: fields.get(k, Z) for k in kwargs})
-
-    return y, construct_tangent_pullback
-
-
-def _opaque(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def opaque(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     inputs = (*args, *kwargs.values())
     if any(map(_may_carry, inputs)):
         y = f(*args, **kwargs)
@@ -756,7 +443,7 @@ def _keywords_from_positions(back: Pullback, npositional: int, moved: dict[str, 
     return keyword_pullback
 
 
-def _shifted(back: Pullback | None, start: int, prefix: tuple[Any, ...] = ()) -> Pullback | None:
+def shifted(back: Pullback | None, start: int, prefix: tuple[Any, ...] = ()) -> Pullback | None:
     if back is None:
         return None
 
@@ -788,15 +475,15 @@ def _is_field(obj: Any, kind: type, name: str, attribute: Any) -> bool:
 _MISSING = object()
 
 
-def _static(kind: type, name: str) -> Any:
+def static_attribute(kind: type, name: str) -> Any:
     try:
-        return _static_cached(kind, name)
+        return _static_attribute_cached(kind, name)
     except TypeError:  # an unhashable metaclass
         return inspect.getattr_static(kind, name, _MISSING)
 
 
 @functools.lru_cache(maxsize=4096)
-def _static_cached(kind: Any, name: str) -> Any:
+def _static_attribute_cached(kind: Any, name: str) -> Any:
     return inspect.getattr_static(kind, name, _MISSING)
 
 

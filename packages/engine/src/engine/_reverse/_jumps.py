@@ -13,8 +13,9 @@ import ast
 import copy
 from dataclasses import dataclass
 
-from engine._reverse._anf import Primal
+from engine._reverse._markers import Primal
 from engine._reverse._names import Names
+from engine._reverse._scopes import walk_outside_nested
 
 __all__ = ["remove_jumps"]
 
@@ -100,7 +101,7 @@ def remove_jumps(tree: ast.FunctionDef, names: Names) -> ast.FunctionDef:
     body = tree.body
     final = body[-1] if body and isinstance(body[-1], ast.Return) else None
     early = any(
-        isinstance(n, ast.Return) and n is not final for s in body for n in _walk_outside_nested(s)
+        isinstance(n, ast.Return) and n is not final for s in body for n in walk_outside_nested(s)
     )
     remover = _Remover(names, early)
     result = copy.copy(tree)
@@ -117,12 +118,6 @@ def remove_jumps(tree: ast.FunctionDef, names: Names) -> ast.FunctionDef:
     end = ast.copy_location(ast.Return(ast.Name(remover.result, ast.Load())), body[-1])
     result.body = [*start, *new, end]
     return result
-
-
-def _walk_outside_nested(node: ast.AST) -> list[ast.AST]:
-    if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-        return [node]  # a nested function's returns are its own
-    return [node, *(n for child in ast.iter_child_nodes(node) for n in _walk_outside_nested(child))]
 
 
 def _set(flag: str, like: ast.AST, value: bool = True) -> ast.stmt:

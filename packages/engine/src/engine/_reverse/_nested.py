@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine._plugins import load_plugins
-from engine._reverse import _dispatch, _primitives, _runtime
+from engine._reverse import _dispatch, _primitives, _runtime, _scalar
 from engine._reverse._compile import forward_function
 from engine._reverse._source import has_source
 from rulescore import (
@@ -49,13 +49,13 @@ for _entry in (_dispatch.call, _dispatch.call1, _dispatch.call2):
 
 non_differentiable(
     _dispatch.handler_for,
-    _dispatch._static,
+    _dispatch.static_attribute,
     _dispatch._is_field,
     _dispatch._hashable,
     _dispatch._parameter_order,
     _dispatch._parameters,
     _dispatch._defaulted,
-    _dispatch._trivial,
+    _scalar.trivial,
     has_source,
     _primitives.carries_derivative,
     _runtime._exclusive,

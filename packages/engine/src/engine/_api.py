@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from engine._backends import get_engine
+from engine._collector import collector_paused
 from engine._materialize import materialize
 from engine._params import Grads, Params
 from engine._reverse._nested import gradient_reference
@@ -60,6 +61,7 @@ def pullback(
     return y, user_pullback
 
 
+@collector_paused
 def withgradient(f: Callable[..., Any], *args: Any, backend: str | None = None) -> tuple[Any, Any]:
     """`withgradient(f, *args)`: `(f(*args), gradient(f, *args))` in one pass.
 
@@ -107,6 +109,7 @@ def derivative(f: Callable[[Any], Any], *, backend: str | None = None) -> Callab
     return f_prime
 
 
+@collector_paused
 def jacobian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> tuple[Any, ...]:
     """`jacobian(f, *args)`: per argument, the array `J[i..., j...] = dy[i...] / dx[j...]`.
 
@@ -184,6 +187,7 @@ def value_and_grad(
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
     @functools.wraps(f)
+    @collector_paused
     def value_and_gradient(*args: Any, **kwargs: Any) -> Any:
         def of_chosen(*chosen: Any) -> Any:
             return f(*_with_chosen(args, positions, *chosen), **kwargs)

@@ -3,12 +3,11 @@ user API) call back into."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+from engine._collector import gc_paused
 from engine._plugins import load_plugins
 from engine._reverse import _dispatch
 from engine._reverse._compile import forward_function, transformed
@@ -43,24 +42,6 @@ class ReverseEngine(RuleConfig, HasReverseMode):
         if not isinstance(f, types.FunctionType):
             raise TypeError(f"show needs a Python function, got {type(f).__name__}")
         return transformed(f).source
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector, unless it is already paused.
-
-    The pullbacks a long loop records form a long chain of live objects; each collection
-    would walk all of it again (a 100,000-step loop ran 4x slower with the collector on).
-    Nothing the engine records is garbage before the backward pass has run.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _paused(back: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -254,6 +254,23 @@ def test_getitem_repeated_indices_accumulate():
     np.testing.assert_array_equal(acc, [9.0, 1.0, 3.0])
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        (np.arange(2), np.array([2, 0])),  # distinct positions: scattered by assignment
+        (np.array([1, 1, -1]), np.array([0, 0, 2])),  # repeats (one through -1): np.add.at
+        (np.array([[0], [1]]), np.array([1, 2])),  # broadcast integer arrays
+    ],
+)
+def test_getitem_integer_array_pairs(key, rng):
+    check(operator.getitem, sample(rng, (2, 3), np.float64), constant(key), rng=rng)
+    _, back = rrule(operator.getitem, np.zeros((2, 3)), key)
+    dx = unthunk(back(np.ones(np.broadcast(*key).shape))[1])
+    expected = np.zeros((2, 3))
+    np.add.at(expected, key, 1.0)
+    np.testing.assert_array_equal(dx, expected)
+
+
 def test_getitem_mask_cotangent():
     x = np.arange(4.0)
     _, back = rrule(operator.getitem, x, x > 1.5)

@@ -233,22 +233,22 @@ def show_code(f: Callable[..., Any], *, backend: str | None = None) -> str:
     <BLANKLINE>
         def lambda_forward(x):
             y1, back3 = call2(mul, 5, x)
-            y2, back5 = call2(add, y1, 3)
+            y2, back4 = call2(add, y1, 3)
     <BLANKLINE>
             def back(dy):
                 dx = Z
                 dy1 = Z
                 dy2 = dy
-                if back5 is not None and dy2 is not Z:
-                    g6 = back5(dy2)
+                if back4 is not None and dy2 is not Z:
+                    g = back4(dy2)
                     dy2 = Z
-                    dy1 = acc(dy1, g6[1])
+                    dy1 = acc(dy1, g[1])
                 else:
                     dy2 = Z
                 if back3 is not None and dy1 is not Z:
-                    g4 = back3(dy1)
+                    g = back3(dy1)
                     dy1 = Z
-                    dx = acc(dx, g4[2])
+                    dx = acc(dx, g[2])
                 else:
                     dy1 = Z
                 return (NO, dx)

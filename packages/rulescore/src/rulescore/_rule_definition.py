@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -203,10 +204,36 @@ def _cotangent(partial: Partial, x: Any, args: tuple[Any, ...], y: Any, dy: Any)
         derivative = partial(*args, y)
         if type(derivative) is int and derivative == 1:  # add, sub: no multiplication
             return ProjectTo(x)(dy)
-        return ProjectTo(x)(_conj(derivative) * dy)
+        if type(derivative) in (int, float):
+            # A constant: scale after the projection, which may sum a broadcast seed down.
+            project = ProjectTo(x)
+            return project(derivative * project(dy))
+        return ProjectTo(x)(_scaled(_conj(derivative), dy))
 
     lazy = is_array(y) and not isinstance(dy, AbstractZero)
     return Thunk(cotangent) if lazy else cotangent()
+
+
+def _scaled(derivative: Any, dy: Any) -> Any:
+    """`derivative * dy`, written into `derivative` when the partial made it as a temporary
+    that nothing else holds (as NumPy elides its own temporaries) and it has the product's
+    shape and dtype."""
+    np = numpy()
+    if (
+        type(derivative) is np.ndarray
+        and sys.getrefcount(derivative) <= _TEMPORARY
+        and derivative.base is None
+        and derivative.flags.writeable
+        and is_array(dy)
+        and np.shape(dy) == derivative.shape
+        and np.result_type(derivative, dy) == derivative.dtype
+    ):
+        return np.multiply(derivative, dy, out=derivative)
+    return derivative * dy
+
+
+# References to a temporary: the caller's variable, `_scaled`'s parameter, getrefcount's.
+_TEMPORARY = 3
 
 
 def _padded(partials: tuple[Partial, ...], args: tuple[Any, ...], name: str) -> tuple[Partial, ...]:

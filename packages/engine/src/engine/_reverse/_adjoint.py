@@ -91,6 +91,9 @@ class _Generator:
         self.assigned = assigned(tree) | set(self.params)
         self.active = differentiable_reads(tree)
         self.closures = defined_functions(tree)
+        # One name for every pullback's result: each call drops the previous result, so
+        # that an adjoint array it held becomes exclusively the adjoint's (see `acc`).
+        self.grads = names.exact("g")
         self.stack = names.exact("stack")
         self.tape = names.exact("tape")
         self.uses_stack = False
@@ -229,7 +232,7 @@ class _Generator:
         if isinstance(value, ast.Lambda):
             return _Code([_assign(target, value)], self.closure_adjoint(target, value))
         back = self.names.fresh("back")
-        grads = self.names.fresh("g")
+        grads = self.grads
         operation, inputs = self.operation(value, _load(grads))
         forward: list[ast.stmt] = [
             ast.Assign([ast.Tuple([_store(target), _store(back)], ast.Store())], operation)

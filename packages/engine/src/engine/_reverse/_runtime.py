@@ -19,6 +19,7 @@ from rulescore import (
     AbstractZero,
     NoTangent,
     Tangent,
+    Thunk,
     UnsupportedConstructError,
     ZeroTangent,
     accumulate,
@@ -75,6 +76,9 @@ def acc(total: Any, part: Any) -> Any:
         return total + part
     if isinstance(part, AbstractZero):
         return total
+    if isinstance(total, Thunk) and _getrefcount(total) <= _EXCLUSIVE - 1:
+        # Only the caller's adjoint holds the thunk: its value is the caller's to write into.
+        total = unthunk(total)
     exclusive = _exclusive(total)  # before the call: its arguments hold references too
     return accumulate(total, part, inplace=exclusive)
 

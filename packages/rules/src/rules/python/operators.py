@@ -259,22 +259,29 @@ def _getitem_dict_frule(tangents: tuple[Any, ...], x: dict[Any, Any], key: Any) 
     return y, ProjectTo(y)(dy)
 
 
-def _selects_distinct(key: Any) -> bool:
-    """Whether the index `key` reads each entry at most once (no integer-array index, whose
-    repeated entries need `np.add.at`): then cotangents are scattered by plain assignment."""
-    for part in key if isinstance(key, tuple) else (key,):
-        if isinstance(part, (int, np.integer, slice, type(None), type(Ellipsis))):
-            continue
-        if getattr(part, "dtype", None) == np.bool_:
-            continue
-        return False
-    return True
+def _selects_distinct(key: Any, shape: tuple[int, ...]) -> bool:
+    """Whether the index `key` reads each entry of an array of `shape` at most once: then
+    cotangents are scattered by plain assignment instead of `np.add.at`. True for basic and
+    boolean indexing; for integer arrays (alone, or a tuple of them and ints) when the
+    positions they pick are all different."""
+    parts = key if isinstance(key, tuple) else (key,)
+    basic = (int, np.integer, slice, type(None), type(Ellipsis))
+    if all(isinstance(p, basic) or getattr(p, "dtype", None) == np.bool_ for p in parts):
+        return True
+    integers = [np.asarray(p) for p in parts]
+    if len(parts) > len(shape) or any(i.dtype.kind not in "iu" for i in integers):
+        return False  # slices mixed with integer arrays: left to np.add.at
+    picked = np.broadcast_arrays(*integers)
+    flat = np.ravel_multi_index(
+        [np.mod(i, n) for i, n in zip(picked, shape, strict=False)], shape[: len(parts)]
+    )
+    return bool(np.unique(flat).size == flat.size)
 
 
 @rrule.register(operator.getitem, Numeric)
 def _getitem_array_rrule(x: Any, key: Any) -> Any:
     project_x = ProjectTo(x)
-    distinct = _selects_distinct(key)
+    distinct = _selects_distinct(key, np.shape(x))
 
     def getitem_pullback(dy: Any) -> tuple[Any, Any, Any]:
         dy = unthunk(dy)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine._reverse._markers import Primal, RuntimeRef
@@ -65,10 +65,8 @@ class Generated:
     """The module made by `generate` and what is needed to build functions from it."""
 
     module: ast.Module
-    factory: str  # the name of `make_f`
-    function: str  # the name of the forward function inside it
+    function: str  # the name of the forward function inside the factory
     helpers: dict[str, str]  # runtime helper -> identifier, in the factory's parameter order
-    freevars: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -151,7 +149,7 @@ class _Generator:
         )
         module = ast.Module([factory], type_ignores=[])
         _locate(module, self.tree)
-        return Generated(module, factory_name, function.name, helpers, list(self.freevars))
+        return Generated(module, function.name, helpers)
 
     def backward_result(self) -> list[ast.stmt]:
         out: list[ast.stmt] = []

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from engine._reverse import _objects, _substitutes
+from engine._reverse._compile import forward_function
 from engine._reverse._location import user_location
 from engine._reverse._primitives import carries_derivative, known_constant
 from engine._reverse._runtime import NO, PARAMETERS, KwCotangents, Z, to_params
@@ -51,15 +52,11 @@ _cache: dict[Any, Handler] = {}
 _fast: dict[Any, Callable[..., Any]] = {}
 _state = {"generation": -1}
 _config: list[RuleConfig] = [RuleConfig()]
-_transform: list[Callable[[types.FunctionType], Callable[..., Any]]] = []
 
 
-def set_config(
-    config: RuleConfig, transform: Callable[[types.FunctionType], Callable[..., Any]]
-) -> None:
-    """Install the engine's configuration and its function transform (done once, at import)."""
+def set_config(config: RuleConfig) -> None:
+    """Install the engine's configuration, which rules receive (done once, at import)."""
     _config[0] = config
-    _transform[:] = [transform]
 
 
 def call(f: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
@@ -256,7 +253,7 @@ def _transformed(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str,
         if f.__closure__:
             raise MissingRuleError.for_callable(f)
         return opaque(f, args, kwargs)
-    forward = _transform[0](f)
+    forward = forward_function(f)
     y, back = forward(*args, **kwargs)
     return y, _call_site_pullback(f, back, len(args), kwargs)
 

@@ -10,7 +10,7 @@ from typing import Any
 from engine._collector import gc_paused
 from engine._plugins import load_plugins
 from engine._reverse import _dispatch
-from engine._reverse._compile import forward_function, transformed
+from engine._reverse._compile import transformed
 from engine._reverse._runtime import NO, Z
 from rulescore import HasReverseMode, ProjectTo, RuleConfig
 
@@ -59,4 +59,4 @@ def _zero_pullback(args: tuple[Any, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return zero_pullback
 
 
-_dispatch.set_config(ReverseEngine(), forward_function)
+_dispatch.set_config(ReverseEngine())

@@ -4,20 +4,22 @@ backward code that replays them, as one plain Python module.
 For `def f(x): ...` the result is
 
     def make_f(call, acc, Z, ..., <f's free variables>):   # runtime helpers, closure cells
-        def f(x):
+        def f_forward(x):
             ...                        # f's statements, each operation through `call`
             def back(dy):              # its pullback: the statements' adjoints, reversed
                 ...
                 return (df, dx)
             return y, back
-        return f
+        return f_forward
 
 Each operation `y = op(a, b)` becomes `y, back3 = call(op, a, b)` forward and, backward,
 `if back3 is not None and dy is not Z: g = back3(dy); dy = Z; da = acc(da, g[1]); ...`.
 Outside loops, pullbacks and branch flags stay in locals that `back` reads; inside loops they
 are pushed on a linked stack of tuples (`stack = (back3, stack)`), popped in reverse order,
 so that memory is linear in the trip count and nothing recurses. A `for` loop records its
-sequence and trip count, a `while` loop its trip count, an `if` the branch it took.
+sequence and trip count, a `while` loop its trip count, an `if` the branch it took; in the
+backward pass a `for` loop gathers its items' cotangents as a linked list `(k, d_item, rest)`,
+turned into the sequence's cotangent by the runtime's `gathered`.
 Adjoints are named after their variables (`dx` for `x`); every one starts at `Z`
 (`ZeroTangent()`), and a statement's pullback is skipped while its output's adjoint is zero.
 """

@@ -62,3 +62,11 @@ def test_debug_switch_prints_the_code_after_each_pass(monkeypatch, capsys) -> No
     printed = capsys.readouterr().out
     for name in ("== flatten", "== remove_jumps", "== generate", "primal(x > 0)"):
         assert name in printed
+
+
+def test_gradients_are_arrays_the_user_owns() -> None:
+    # np.sum's pullback broadcasts the seed (a read-only view); the user gets a copy.
+    (g,) = engine.gradient(np.sum, np.ones((2, 3)))
+    assert g.flags.writeable and g.base is None
+    g += 1.0
+    np.testing.assert_array_equal(g, np.full((2, 3), 2.0))

@@ -53,6 +53,8 @@ def materialize(x: Any, dx: Any) -> Any:
         fields = object_fields(x) or {}
         given = backing(dx)
         return type(dx)(**{k: materialize(v, given.get(k, NoTangent())) for k, v in fields.items()})
+    if isinstance(dx, np.ndarray) and not dx.flags.writeable:
+        return dx.copy()  # a broadcast view from a rule: the user gets an array of their own
     return dx
 
 

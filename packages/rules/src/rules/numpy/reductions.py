@@ -113,9 +113,10 @@ def _sum_rrule(f: Any, nan: bool, a: Any, *args: Any, **kwargs: Any) -> Any:
         shape = np.shape(x)
         dx = _expand(dy, shape, _axes(options, len(shape)))
         mask = _mask(x, options, nan)
+        # Unmasked, the cotangent is the seed broadcast back: a read-only view, no copy.
         return (
             NoTangent(),
-            project_a(dx.copy() if mask is None else _masked(dx, mask)),
+            project_a(dx if mask is None else _masked(dx, mask)),
             *_rest(args),
         )
 

@@ -594,11 +594,6 @@ def test_explicit_base_class_call(check) -> None:
     assert (g.w, g.b, gx) == (6.0, 2.0, 4.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="zero-argument super() in a method: the transformed code has no __class__ cell "
-    "(RuntimeError: super(): __class__ cell not found)",
-)
 def test_super_call(check) -> None:
     (g, gx) = check(lambda m, x: m(x), UsesSuper(2.0, 1.0), 3.0)
     assert (g.w, g.b, gx) == (6.0, 2.0, 4.0)
@@ -884,3 +879,53 @@ def test_global_function_rebound_between_calls(monkeypatch: pytest.MonkeyPatch) 
     assert engine.gradient(calls_rebound_helper, 1.0) == (2.0,)
     monkeypatch.setitem(globals(), "rebound_helper", lambda x: x * 5.0)
     assert engine.gradient(calls_rebound_helper, 1.0) == (5.0,)
+
+
+class BaseLayer:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return self.w * x
+
+
+class ScaledLayer(BaseLayer):
+    def __init__(self, w, scale):
+        super().__init__(w * scale)
+        self.scale = scale
+
+    def __call__(self, x):
+        return super().__call__(x) + self.scale
+
+
+def build_and_apply(w, scale, x):
+    layer = ScaledLayer(w, scale)
+    return layer(x) * layer.w
+
+
+def test_super_init_in_a_class_built_inside(check) -> None:
+    # layer.w = w * scale; result = (w * scale * x + scale) * w * scale
+    check(build_and_apply, 1.5, 2.0, 0.5)
+
+
+class Offset(BaseLayer):
+    def __init__(self, w, b):
+        BaseLayer.__init__(self, w)  # the base class named explicitly
+        self.b = b
+
+    def __call__(self, x):
+        return BaseLayer.__call__(self, x) + self.b
+
+
+class Plain:
+    def __init__(self, v):
+        super().__init__()  # object.__init__: nothing to differentiate
+        self.v = v
+
+
+def build_explicitly(w, b, x):
+    return Offset(w, b)(x) * Plain(w).v
+
+
+def test_explicit_base_init_and_object_init(check) -> None:
+    check(build_explicitly, 1.5, -0.5, 2.0)

@@ -273,7 +273,8 @@ class _Generator:
             func = value.func
             arguments = self.arguments_inputs(value, g)
             if isinstance(func, RuntimeRef):
-                return ast.Call(call, [self.helper(func.name), *value.args], []), arguments
+                helper = self.helper(func.name)
+                return ast.Call(call, [helper, *value.args], value.keywords), arguments
             inputs = _inputs([func], g, 0) + arguments
             simple = not value.keywords and not any(isinstance(a, ast.Starred) for a in value.args)
             if simple and len(value.args) in (1, 2):

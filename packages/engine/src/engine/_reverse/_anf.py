@@ -41,7 +41,8 @@ def flatten(
     For a constructor (`__init__` with first parameter `receiver`), `receiver.a = v` becomes
     `receiver = set_field(receiver, "a", v)` and the function returns `receiver`.
     """
-    flattener = _Flattener(names, filename, receiver)
+    positional = [*tree.args.posonlyargs, *tree.args.args]
+    flattener = _Flattener(names, filename, receiver, positional[0].arg if positional else None)
     result = copy.copy(tree)
     body = tree.body
     if receiver is not None:
@@ -69,10 +70,13 @@ def is_constant(node: ast.expr) -> bool:
 
 
 class _Flattener:
-    def __init__(self, names: Names, filename: str, receiver: str | None) -> None:
+    def __init__(
+        self, names: Names, filename: str, receiver: str | None, first: str | None
+    ) -> None:
         self.names = names
         self.filename = filename
         self.receiver = receiver
+        self.first = first  # the first parameter (`self` of a method)
         self.out: list[ast.stmt] = []
 
     # -- statements ---------------------------------------------------------------------------
@@ -134,7 +138,18 @@ class _Flattener:
         elif isinstance(node, ast.Expr):
             if isinstance(node.value, ast.Constant):
                 return  # a docstring or a bare constant
-            self.emit(ast.Assign([_store(self.names.fresh("_"))], self.operation(node.value)), node)
+            # In a constructor, a base class's `__init__` gives back the object it filled in.
+            value = node.value
+            if self.receiver is not None and _is_init_call(value, self.receiver):
+                assert isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                if not _is_super_method(value.func):  # `Base.__init__(self, ...)`
+                    init = ast.Call(
+                        RuntimeRef("call_init"), [value.func, *value.args], value.keywords
+                    )
+                    value = ast.copy_location(init, value)
+                self.emit(ast.Assign([_store(self.receiver)], self.operation(value)), node)
+                return
+            self.emit(ast.Assign([_store(self.names.fresh("_"))], self.operation(value)), node)
         elif isinstance(node, ast.If):
             test = Primal(node.test)
             self.emit(ast.If(test, self.block(node.body), self.orelse(node.orelse)), node)
@@ -278,7 +293,18 @@ class _Flattener:
 
     def call(self, node: ast.Call) -> ast.expr:
         func: ast.expr
-        if isinstance(node.func, ast.Attribute):
+        if _is_super_method(node.func):
+            # `super().m(...)` as `call_super(__class__, self, "m", ...)`: generated code is
+            # not compiled inside the class, which is what gives a bare `super()` its cell.
+            assert isinstance(node.func, ast.Attribute)
+            if self.first is None:
+                raise self.refuse(node, "`super()` in a function without parameters")
+            prefix = [_load("__class__"), _load(self.first), ast.Constant(node.func.attr)]
+            super_call = ast.Call(RuntimeRef("call_super"), [*prefix, *node.args], node.keywords)
+            return self.call(ast.copy_location(super_call, node))
+        if isinstance(node.func, RuntimeRef):
+            func = node.func
+        elif isinstance(node.func, ast.Attribute):
             func = ast.Attribute(self.atom(node.func.value), node.func.attr, ast.Load())
         else:
             func = self.atom(node.func)
@@ -357,6 +383,30 @@ class _Flattener:
             construct,
             hint or "rewrite it with the supported constructs (see docs/user-guide.md)",
         )
+
+
+def _is_init_call(value: ast.expr, receiver: str) -> bool:
+    """Whether `value` is `super().__init__(...)` or `Base.__init__(receiver, ...)`."""
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return False
+    if value.func.attr != "__init__":
+        return False
+    if _is_super_method(value.func):
+        return True
+    first = value.args[0] if value.args else None
+    return isinstance(first, ast.Name) and first.id == receiver
+
+
+def _is_super_method(func: ast.expr) -> bool:
+    """Whether `func` is `super().name`, the zero-argument form."""
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Call)
+        and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "super"
+        and not func.value.args
+        and not func.value.keywords
+    )
 
 
 def _renamed_targets(

@@ -145,7 +145,7 @@ class _Markers(ast.NodeTransformer):
 def _runtime_helpers() -> dict[str, Any]:
     import operator
 
-    from engine._reverse import _dispatch, _primitives, _substitutes
+    from engine._reverse import _dispatch, _objects, _primitives, _substitutes
 
     return {
         "call": _dispatch.call,
@@ -165,6 +165,8 @@ def _runtime_helpers() -> dict[str, Any]:
         "append": _primitives.append,
         "set_item": _primitives.set_item,
         "set_field": _primitives.set_field,
+        "call_super": _objects.call_super,
+        "call_init": _objects.call_init,
         "as_sequence": _primitives.as_sequence,
         "to_tuple": _substitutes.tuple_,
         "to_list": _substitutes.list_,

@@ -25,10 +25,11 @@ from rulescore import (
     Tangent,
     UnsupportedConstructError,
     backing,
+    non_differentiable,
     unthunk,
 )
 
-__all__ = ["handler_for_class", "handler_for_operator"]
+__all__ = ["call_init", "call_super", "handler_for_class", "handler_for_operator"]
 
 Pullback = Callable[[Any], tuple[Any, ...]]
 Handler = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[Any, Pullback | None]]
@@ -210,3 +211,37 @@ def _construct_tangent(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any])
         return KwCotangents((NO, *positional), {k: fields.get(k, Z) for k in kwargs})
 
     return y, construct_tangent_pullback
+
+
+def call_super(cls: type, obj: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
+    """`super(cls, obj).name(*args, **kwargs)`, written so that the engine differentiates it:
+    the method found after `cls` in the MRO is called with `obj` as an argument."""
+    function = super_function(cls, obj, name)
+    result = function(obj, *args, **kwargs)
+    # A base `__init__` fills in `obj`: the caller (a constructor) takes `obj` back.
+    return obj if name == "__init__" and result is None else result
+
+
+def call_init(function: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """`Base.__init__(obj, ...)` in a constructor: the object, filled in, for the caller."""
+    result = function(obj, *args, **kwargs)
+    return obj if result is None else result
+
+
+def super_function(cls: type, obj: Any, name: str) -> Any:
+    """The plain function (or C method) `super(cls, obj).name` would bind to `obj`."""
+    mro = type(obj).__mro__
+    for klass in mro[mro.index(cls) + 1 :]:
+        if name in vars(klass):
+            attribute = vars(klass)[name]
+            if isinstance(attribute, (staticmethod, classmethod, property)):
+                raise UnsupportedConstructError(
+                    *user_location(),
+                    f"`super().{name}` of a {type(attribute).__name__}",
+                    f"call `{klass.__name__}.{name}` directly",
+                )
+            return attribute
+    raise AttributeError(f"'super' object has no attribute {name!r}")
+
+
+non_differentiable(super_function)  # it finds a method: nothing flows through it

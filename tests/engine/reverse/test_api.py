@@ -434,14 +434,7 @@ _SECOND_ORDER = "second order (reverse over reverse) "
         cube,
         recursive_power,
         loop_polynomial,
-        pytest.param(
-            numpy_scalar_function,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=_SECOND_ORDER + "through NumPy rules: the engine differentiates the "
-                "rules' own code (rules/numpy/_linear.py attribute assignment) and refuses it",
-            ),
-        ),
+        numpy_scalar_function,
         closure_product,
     ],
     ids=["sin", "cube", "recursion", "loop", "numpy", "closure"],
@@ -461,11 +454,6 @@ def test_grad_of_grad() -> None:
     assert engine.grad(engine.grad(lambda x: x**4))(2.0) == 48.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=_SECOND_ORDER + "for a Hessian (jacobian of gradient) of array code: the engine "
-    "differentiates rulescore's rule machinery (_rule_definition.py) and refuses it",
-)
 def test_hessian_as_jacobian_of_gradient() -> None:
     x = np.array([0.3, -0.2])
 

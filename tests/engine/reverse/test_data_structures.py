@@ -929,3 +929,17 @@ def build_explicitly(w, b, x):
 
 def test_explicit_base_init_and_object_init(check) -> None:
     check(build_explicitly, 1.5, -0.5, 2.0)
+
+
+def sibling_closures(x):
+    def b():
+        return x * 2.0
+
+    def a():
+        return b() + 1.0  # `a` reads x only through `b`
+
+    return a() * x
+
+
+def test_closure_reaching_a_variable_through_a_sibling(check) -> None:
+    assert check(sibling_closures, 1.5) == (4 * 1.5 + 1.0,)

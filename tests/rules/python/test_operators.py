@@ -406,3 +406,20 @@ def test_non_differentiable(f, args):
     assert np.all(y == f(*args))
     assert back(1.0) == (NoTangent(),) * (1 + len(args))
     assert frule((NoTangent(),) * (1 + len(args)), f, *args)[1] == NoTangent()
+
+
+@pytest.mark.parametrize(
+    ("key", "distinct"),
+    [
+        ((slice(1, None), 0), True),
+        (np.array([0, 1, 0]), False),
+        ((np.array([1]), np.array([2])), True),
+    ],
+)
+def test_scattered_is_the_adjoint_of_getitem(key, distinct, rng):
+    from rules.python.operators import scattered
+
+    dy = rng.standard_normal(np.zeros((2, 3))[key].shape)
+    args = (constant((2, 3)), constant(np.dtype(np.float64)), constant(key), dy, constant(distinct))
+    test_rrule(scattered, *args)
+    test_frule(scattered, *args)

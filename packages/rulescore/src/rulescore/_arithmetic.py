@@ -49,10 +49,8 @@ def add_tangents(a: Any, b: Any) -> Any:
     if isinstance(a, dict):
         if not isinstance(b, dict):
             raise TypeError(f"cannot add tangents {_describe(a)} and {_describe(b)}")
-        total = dict(a)
-        for key, value in b.items():
-            total[key] = add_tangents(total[key], value) if key in total else value
-        return total
+        # Built without mutation, so that engines can differentiate it (higher order).
+        return {**a, **{k: add_tangents(a[k], v) if k in a else v for k, v in b.items()}}
     return a + b
 
 

@@ -36,6 +36,7 @@ from engine._reverse._names import Names
 from engine._reverse._scopes import (
     assigned,
     captured_names,
+    closure_reads,
     defined_functions,
     differentiable_reads,
     parameters,
@@ -91,6 +92,7 @@ class _Generator:
         self.assigned = assigned(tree) | set(self.params)
         self.active = differentiable_reads(tree)
         self.closures = defined_functions(tree)
+        self.closure_reads = closure_reads(tree)
         # One name for every pullback's result: each call drops the previous result, so
         # that an adjoint array it held becomes exclusively the adjoint's (see `acc`).
         self.grads = names.exact("g")
@@ -352,7 +354,9 @@ class _Generator:
         among the functions defined here (recursion, mutual recursion) nest their tangents in
         each other: those nested parts are followed down, never handed on twice."""
         reachable = self.assigned | set(self.freevars)
-        captured = sorted((captured_names(node) & reachable) - self.closures - {name})
+        # What `name` reads itself or through the functions of this scope that it calls.
+        reads = captured_names(node) | (self.closure_reads if name in self.closures else set())
+        captured = sorted((reads & reachable) - self.closures - {name})
         through = ast.Tuple([ast.Constant(n) for n in sorted(self.closures | {name})], ast.Load())
         dg = self.d(name)
         out: list[ast.stmt] = []

@@ -377,21 +377,37 @@ def _substitute(substitute: Callable[..., Any]) -> Handler:
 
 
 def opaque(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A callable without rule or source: run as it is when no input may carry a derivative,
+    or when its result certainly has none (a count, a flag, a string); refused otherwise,
+    since an iterator, object or array made from differentiable inputs would drop it."""
     inputs = (*args, *kwargs.values())
-    if any(map(_may_carry, inputs)):
-        y = f(*args, **kwargs)
-        # Only a result that cannot hold a derivative (a count, a flag, a string) is safe:
-        # an iterator, object or array made from differentiable inputs would silently drop it.
-        if not known_constant(y) or any(map(callable, inputs)):
-            raise MissingRuleError.for_callable(f)
-        return y, None
-    return f(*args, **kwargs), None
+    y = f(*args, **kwargs)
+    if not known_constant(y) and any(_may_carry(value, 0) for value in inputs):
+        raise MissingRuleError.for_callable(f)
+    return y, None
 
 
-def _may_carry(value: Any) -> bool:
-    if isinstance(value, (types.FunctionType, types.MethodType, functools.partial)):
+def _may_carry(value: Any, depth: int) -> bool:
+    """Whether `value` may carry a derivative, a function through what its closure holds
+    (a callable handed to a function without rule would be differentiated through)."""
+    if depth > 8:
         return True
+    if isinstance(value, types.FunctionType):
+        cells = value.__closure__ or ()
+        return any(_may_carry(_contents(cell), depth + 1) for cell in cells)
+    if isinstance(value, types.MethodType):
+        return _may_carry(value.__self__, depth + 1) or _may_carry(value.__func__, depth + 1)
+    if isinstance(value, functools.partial):
+        parts = (value.func, *value.args, *value.keywords.values())
+        return any(_may_carry(part, depth + 1) for part in parts)
     return carries_derivative(value)
+
+
+def _contents(cell: types.CellType) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell (a variable not assigned yet)
+        return None
 
 
 def _bind_keywords(

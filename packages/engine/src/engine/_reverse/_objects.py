@@ -20,9 +20,11 @@ from engine._reverse._location import user_location
 from engine._reverse._primitives import carries_derivative
 from engine._reverse._runtime import NO, KwCotangents, Z
 from rulescore import (
+    InplaceableThunk,
     MissingRuleError,
     ProjectTo,
     Tangent,
+    Thunk,
     UnsupportedConstructError,
     backing,
     non_differentiable,
@@ -41,6 +43,8 @@ def handler_for_class(cls: type) -> Handler | None:
         return _construct
     if issubclass(cls, Tangent):
         return _construct_tangent
+    if issubclass(cls, Thunk):
+        return _eager_thunk
     if cls is functools.partial:
         return _construct_partial
     if issubclass(cls, np.generic):
@@ -195,6 +199,30 @@ def _construct_object(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) 
         return KwCotangents(values, kw) if kw is not None else values
 
     return y, construct_object_pullback
+
+
+def _eager_thunk(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`Thunk(fn)` or `InplaceableThunk(add_fn, thunk)` made by a rule that is being
+    differentiated (higher order): the value itself, computed now through the engine, so
+    that its derivative flows (a thunk is only a promise of its value)."""
+    if cls is Thunk and len(args) == 1 and not kwargs:
+        y, back = _dispatch.call(args[0])
+        if back is None:
+            return y, None
+        value_back = back
+
+        def thunk_pullback(dy: Any) -> tuple[Any, ...]:
+            return NO, value_back(dy)[0]  # the tangent of `fn`: its closure's
+
+        return y, thunk_pullback
+    if issubclass(cls, InplaceableThunk) and len(args) == 2 and not kwargs:
+        value = unthunk(args[1])  # already a value when made here (see above)
+
+        def inplaceable_pullback(dy: Any) -> tuple[Any, ...]:
+            return NO, NO, dy
+
+        return value, inplaceable_pullback
+    return _dispatch.opaque(cls, args, kwargs)
 
 
 def _construct_tangent(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ from engine._reverse._markers import Primal
 __all__ = [
     "assigned",
     "captured_names",
+    "closure_reads",
     "defined_functions",
     "differentiable_reads",
     "parameters",
@@ -57,6 +58,18 @@ def defined_functions(tree: ast.FunctionDef) -> set[str]:
                 found.add(node.name)
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
                 found.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return found
+
+
+def closure_reads(tree: ast.FunctionDef) -> set[str]:
+    """The names read by all the functions the function defines (`def`, `= lambda`)."""
+    found: set[str] = set()
+    for statement in tree.body:
+        for node in walk_outside_nested(statement):
+            if isinstance(node, ast.FunctionDef):
+                found |= captured_names(node)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+                found |= captured_names(node.value)
     return found
 
 

@@ -68,7 +68,7 @@ from rulescore import (
     unthunk,
 )
 
-__all__ = ["Numeric"]
+__all__ = ["Numeric", "scattered"]
 
 
 class Numeric(metaclass=abc.ABCMeta):  # noqa: B024 (membership by __subclasshook__)
@@ -278,6 +278,42 @@ def _selects_distinct(key: Any, shape: tuple[int, ...]) -> bool:
     return bool(np.unique(flat).size == flat.size)
 
 
+def scattered(shape: tuple[int, ...], dtype: Any, key: Any, dy: Any, distinct: bool) -> Any:
+    """Zeros of `shape` and `dtype` with `dy` added at `key` (the adjoint of `x[key]`);
+    `distinct` says that `key` picks each entry once, so plain assignment will do."""
+    dx = np.zeros(shape, dtype=dtype)
+    if distinct:
+        dx[key] = dy
+    else:
+        np.add.at(dx, key, dy)  # accumulates repeated integer indices
+    return dx
+
+
+# Linear in `dy`, its adjoint is the read `x[key]`: rules for engines that differentiate
+# a pullback (higher order).
+@rrule.register(scattered)
+def _scattered_rrule(shape: Any, dtype: Any, key: Any, dy: Any, distinct: bool) -> Any:
+    project_dy = ProjectTo(dy)
+
+    def scattered_pullback(ddx: Any) -> tuple[Any, ...]:
+        ddx = unthunk(ddx)
+        part = ZeroTangent() if isinstance(ddx, AbstractZero) else project_dy(ddx[key])
+        return NoTangent(), NoTangent(), NoTangent(), NoTangent(), part, NoTangent()
+
+    return scattered(shape, dtype, key, dy, distinct), scattered_pullback
+
+
+@frule.register(scattered)
+def _scattered_frule(
+    tangents: tuple[Any, ...], shape: Any, dtype: Any, key: Any, dy: Any, distinct: bool
+) -> Any:
+    ddy = unthunk(tangents[4])
+    y = scattered(shape, dtype, key, dy, distinct)
+    if isinstance(ddy, AbstractZero):
+        return y, ZeroTangent()
+    return y, scattered(shape, dtype, key, ddy, distinct)
+
+
 @rrule.register(operator.getitem, Numeric)
 def _getitem_array_rrule(x: Any, key: Any) -> Any:
     project_x = ProjectTo(x)
@@ -289,12 +325,7 @@ def _getitem_array_rrule(x: Any, key: Any) -> Any:
             return NoTangent(), project_x(ZeroTangent()), NoTangent()
 
         def scatter() -> Any:
-            dx = np.zeros(np.shape(x), dtype=np.result_type(x, dy))
-            if distinct:
-                dx[key] = dy
-            else:
-                np.add.at(dx, key, dy)  # accumulates repeated integer indices
-            return project_x(dx)
+            return project_x(scattered(np.shape(x), np.result_type(x, dy), key, dy, distinct))
 
         def add_into(acc: Any) -> Any:
             part = dy if np.iscomplexobj(acc) else np.real(dy)

@@ -42,3 +42,11 @@ def test_hessian_matches_finite_differences_of_the_gradient(name: str) -> None:
     (expected,) = fd_jacobian(gradient, x).value
     np.testing.assert_allclose(hessian, expected, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(hessian, hessian.T, rtol=1e-10, atol=1e-12)
+
+
+def test_hessian_api() -> None:
+    x = np.array([0.3, -0.7])
+    h = engine.hessian(LOSSES["mlp"], x)
+    (expected,) = fd_jacobian(lambda v: engine.gradient(LOSSES["mlp"], v)[0], x).value
+    np.testing.assert_allclose(h, expected, rtol=1e-7, atol=1e-9)
+    assert engine.hessian(lambda t: t**3, 2.0) == 12.0

@@ -2,7 +2,7 @@
 
 The contents:
 
-- the user API: `gradient`, `withgradient`, `pullback`, `jacobian`, `derivative`, `grad`,
+- the user API: `gradient`, `withgradient`, `pullback`, `jacobian`, `hessian`, `derivative`, `grad`,
   `value_and_grad`, `Params`/`Grads`, `stop_gradient` (= `ignore_derivatives`),
   `show_code`;
 - engines: `get_engine`, `use_backend`, `set_default_backend`, `default_backend`,
@@ -19,6 +19,7 @@ from engine._api import (
     derivative,
     grad,
     gradient,
+    hessian,
     jacobian,
     pullback,
     show_code,
@@ -62,6 +63,7 @@ __all__ = [
     "get_engine",
     "grad",
     "gradient",
+    "hessian",
     "hookimpl",
     "hookspec",
     "ignore_derivatives",

@@ -32,6 +32,7 @@ __all__ = [
     "derivative",
     "grad",
     "gradient",
+    "hessian",
     "jacobian",
     "pullback",
     "show_code",
@@ -143,6 +144,25 @@ def jacobian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> t
         np.stack(row).reshape(out.shape + np.shape(x)) if row else np.zeros(np.shape(x))
         for row, x in zip(rows, args, strict=True)
     )
+
+
+def hessian(f: Callable[[Any], Any], x: Any, *, backend: str | None = None) -> Any:
+    """`hessian(f, x)`: the matrix of second derivatives of the real scalar `f` at `x`.
+
+    Its shape is `x.shape + x.shape` (`()` for a float). Computed as the `jacobian` of the
+    `gradient`, reverse over reverse: the engine differentiates the code it generated.
+
+    >>> import numpy as np
+    >>> hessian(lambda v: np.sum(v ** 3), np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+
+    def gradient_of_f(v: Any) -> Any:
+        return gradient(f, v, backend=backend)[0]
+
+    (result,) = jacobian(gradient_of_f, x, backend=backend)
+    return result if np.ndim(x) else float(result)
 
 
 def grad(

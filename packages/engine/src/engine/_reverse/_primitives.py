@@ -19,6 +19,7 @@ from rulescore import (
     UnsupportedConstructError,
     ZeroTangent,
     backing,
+    non_differentiable,
     rrule,
     unthunk,
 )
@@ -168,26 +169,36 @@ def _make_list_rrule(*items: Any) -> tuple[Any, Pullback]:
 
 @rrule.register(make_dict)
 def _make_dict_rrule(keys: tuple[Any, ...], *values: Any) -> tuple[Any, Pullback]:
-    y = make_dict(keys, *values)
-    # The position whose value each key of the result comes from (later entries win).
+    source = _winners(keys, values)
+
+    def make_dict_pullback(dy: Any) -> tuple[Any, ...]:
+        dy = unthunk(dy)
+        if isinstance(dy, AbstractZero):
+            return (NO, NO, *[Z for _ in values])
+        return (
+            NO,
+            NO,
+            *[
+                {k: dy.get(k, Z) if source[k] == i else Z for k in value}
+                if key is None
+                else (dy.get(key, Z) if source[key] == i else Z)
+                for i, (key, value) in enumerate(zip(keys, values, strict=True))
+            ],
+        )
+
+    return make_dict(keys, *values), make_dict_pullback
+
+
+def _winners(keys: tuple[Any, ...], values: tuple[Any, ...]) -> dict[Any, int]:
+    """The position each key of the dict comes from (later entries win)."""
     source = {}
     for position, (key, value) in enumerate(zip(keys, values, strict=True)):
         for k in value if key is None else (key,):
             source[k] = position
+    return source
 
-    def make_dict_pullback(dy: Any) -> tuple[Any, ...]:
-        dy = unthunk(dy)
-        parts: list[Any] = []
-        for position, (key, value) in enumerate(zip(keys, values, strict=True)):
-            if isinstance(dy, AbstractZero):
-                parts.append(Z)
-            elif key is None:
-                parts.append({k: dy.get(k, Z) if source[k] == position else Z for k in value})
-            else:
-                parts.append(dy.get(key, Z) if source[key] == position else Z)
-        return (NO, NO, *parts)
 
-    return y, make_dict_pullback
+non_differentiable(_winners)
 
 
 @rrule.register(append)
@@ -285,10 +296,13 @@ def item_tangent(sequence: Any, parts: dict[int, Any]) -> Any:
             return Tangent[type(sequence)](*entries)  # type: ignore[misc]
         return type(sequence)(entries)
     if hasattr(sequence, "dtype") and sequence.dtype.kind in "fc":
-        total = np.zeros(np.shape(sequence), dtype=sequence.dtype)
-        for k, part in parts.items():
-            part = unthunk(part)
-            if not isinstance(part, AbstractZero):
-                total[k] += part
-        return total
+        # Rows stacked, not written into zeros: engines can differentiate this again.
+        zero = np.zeros(np.shape(sequence)[1:], dtype=sequence.dtype)
+        rows = [_row(parts.get(k, Z), zero) for k in range(len(sequence))]
+        return np.stack(rows).astype(sequence.dtype, copy=False)
     return NO
+
+
+def _row(part: Any, zero: Any) -> Any:
+    part = unthunk(part)
+    return zero if isinstance(part, AbstractZero) else part

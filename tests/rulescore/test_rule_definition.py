@@ -454,3 +454,20 @@ def test_cotangents_of_array_calls_are_lazy_so_unneeded_partials_never_run():
     _, dx, _ = pullback(np.ones(3))
     np.testing.assert_array_equal(unthunk(dx), 2 * np.ones(3))
     assert calls == []
+
+
+def test_pullbacks_keep_only_what_the_partials_read():
+    import gc
+    import weakref
+
+    def plus(a, b):
+        return a + b
+
+    scalar_rule(plus, lambda a, b, y: 1, lambda a, b, y: 1)  # reads nothing
+    a = np.ones(3)
+    y, pullback = rrule(plus, a, np.ones(3))
+    alive = weakref.ref(y)
+    del y
+    gc.collect()
+    assert alive() is None  # the output is not held by the pullback
+    np.testing.assert_array_equal(unthunk(pullback(np.ones(3))[1]), np.ones(3))

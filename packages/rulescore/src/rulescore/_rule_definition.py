@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dis
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -59,16 +60,26 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
     location = _caller_location(depth=2)
     signature = _normalize(types)
 
+    read = _read_by(partials)
+
     def scalar_rrule(*args: Any, **kwargs: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
         padded = _padded(partials, args, name)  # here, not first in the pullback
         _refuse_out(name, kwargs)
         y = f(*args, **kwargs)
+        projectors = tuple(ProjectTo(x) for x in args)
+        # The pullback keeps only what the partials read: for arrays, an intermediate result
+        # nobody needs is freed as soon as the forward pass is done with it.
+        kept = tuple(x if i in read else None for i, x in enumerate(args))
+        kept_y = y if len(args) in read else None
 
         def scalar_pullback(dy: Any) -> tuple[Any, ...]:
             dy = unthunk(dy)
             return (
                 NoTangent(),
-                *(_cotangent(p, x, args, y, dy) for p, x in zip(padded, args, strict=True)),
+                *(
+                    _cotangent(p, project, kept, kept_y, dy)
+                    for p, project in zip(padded, projectors, strict=True)
+                ),
             )
 
         scalar_pullback.__name__ = scalar_pullback.__qualname__ = f"{name}_pullback"
@@ -194,24 +205,50 @@ rrule.register(ignore_derivatives)(_ignore_derivatives_rrule)
 frule.register(ignore_derivatives)(_ignore_derivatives_frule)
 
 
-def _cotangent(partial: Partial, x: Any, args: tuple[Any, ...], y: Any, dy: Any) -> Any:
-    """`conj(partial) * dy` projected onto `x`; a thunk when the output is an array, so that
-    the cotangent of an argument the caller does not need (a constant) is never computed."""
+def _cotangent(partial: Partial, project: ProjectTo, args: tuple[Any, ...], y: Any, dy: Any) -> Any:
+    """`conj(partial) * dy` projected (`project`) onto its argument; a thunk for array
+    seeds, so that the cotangent of an argument the caller does not need (a constant) is
+    never computed."""
     if partial is None:
         return NoTangent()
 
     def cotangent() -> Any:
         derivative = partial(*args, y)
         if type(derivative) is int and derivative == 1:  # add, sub: no multiplication
-            return ProjectTo(x)(dy)
+            return project(dy)
         if type(derivative) in (int, float):
             # A constant: scale after the projection, which may sum a broadcast seed down.
-            project = ProjectTo(x)
             return project(derivative * project(dy))
-        return ProjectTo(x)(_scaled(_conj(derivative), dy))
+        return project(_scaled(_conj(derivative), dy))
 
-    lazy = is_array(y) and not isinstance(dy, AbstractZero)
+    lazy = is_array(dy) and not isinstance(dy, AbstractZero)
     return Thunk(cotangent) if lazy else cotangent()
+
+
+def _read_by(partials: tuple[Partial, ...]) -> frozenset[int]:
+    """The positions (the arguments, then `len(partials)` for `y`) that some partial reads,
+    from the partials' bytecode; every position when one cannot be read that way."""
+    everything = frozenset(range(len(partials) + 1))
+    read: set[int] = set()
+    for partial in partials:
+        if partial is None:
+            continue
+        code = getattr(partial, "__code__", None)
+        if code is None or code.co_cellvars or code.co_flags & 0x0C:  # *args, **kwargs
+            return everything
+        names = code.co_varnames[: code.co_argcount]
+        loads = {
+            name
+            for instruction in dis.get_instructions(code)
+            if instruction.opname.startswith("LOAD_FAST")
+            for name in _names(instruction.argval)
+        }
+        read |= {i for i, name in enumerate(names) if name in loads}
+    return frozenset(read)
+
+
+def _names(argval: Any) -> tuple[Any, ...]:
+    return argval if isinstance(argval, tuple) else (argval,)  # LOAD_FAST_LOAD_FAST (3.13)
 
 
 def _scaled(derivative: Any, dy: Any) -> Any:

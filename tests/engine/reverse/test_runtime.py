@@ -70,3 +70,20 @@ def test_gradients_are_arrays_the_user_owns() -> None:
     assert g.flags.writeable and g.base is None
     g += 1.0
     np.testing.assert_array_equal(g, np.full((2, 3), 2.0))
+
+
+def test_acc_adds_an_inplaceable_thunk_into_a_fresh_partner() -> None:
+    from rulescore import InplaceableThunk, Thunk
+
+    def add_first(buffer):
+        buffer[0] += 10.0
+        return buffer
+
+    total = InplaceableThunk(add_first, Thunk(lambda: np.array([10.0, 0.0])))
+    result = acc(total, Thunk(lambda: np.ones(2) * 2.0))
+    np.testing.assert_array_equal(result, [12.0, 2.0])
+    shared = np.ones(2)  # a partner someone else holds is never written into
+    total = InplaceableThunk(add_first, Thunk(lambda: np.array([10.0, 0.0])))
+    result = acc(total, Thunk(lambda: shared))
+    np.testing.assert_array_equal(result, [11.0, 1.0])
+    np.testing.assert_array_equal(shared, [1.0, 1.0])

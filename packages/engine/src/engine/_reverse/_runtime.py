@@ -17,6 +17,7 @@ from engine._reverse._location import user_location
 from engine._reverse._primitives import carries_derivative
 from rulescore import (
     AbstractZero,
+    InplaceableThunk,
     NoTangent,
     Tangent,
     Thunk,
@@ -76,6 +77,17 @@ def acc(total: Any, part: Any) -> Any:
         return total + part
     if isinstance(part, AbstractZero):
         return total
+    # `total` can add itself into a buffer: `part`'s value, if nothing else holds it (a
+    # thunk only the pullback's result held, about to be dropped), which saves its zeros.
+    if (
+        isinstance(total, InplaceableThunk)
+        and _getrefcount(total) <= _EXCLUSIVE - 1
+        and type(part) is Thunk
+        and _getrefcount(part) <= _EXCLUSIVE - 1
+    ):
+        value = unthunk(part)
+        if _exclusive(value):
+            return total.add_fn(value)
     if isinstance(total, Thunk) and _getrefcount(total) <= _EXCLUSIVE - 1:
         # Only the caller's adjoint holds the thunk: its value is the caller's to write into.
         total = unthunk(total)

@@ -50,6 +50,8 @@ class Thunk(AbstractTangent):
             with self._lock:
                 if self._value is _PENDING:
                     self._value = unthunk(self._fn())
+                    # What `fn` held (the pullback's seed, its operands) is not needed again.
+                    self._fn = _named(self._fn)
         return self._value
 
     def __repr__(self) -> str:
@@ -120,8 +122,24 @@ class InplaceableThunk(Thunk):
     __slots__ = ("add_fn",)
 
     def __init__(self, add_fn: Callable[[Any], Any], thunk: Thunk | Callable[[], Any]) -> None:
-        super().__init__(thunk.unthunk if isinstance(thunk, Thunk) else thunk)
+        if isinstance(thunk, Thunk) and thunk._value is _PENDING:
+            fn = thunk._fn  # one cache for the value, not two: the owner may write into it
+        elif isinstance(thunk, Thunk):
+            fn = thunk.unthunk
+        else:
+            fn = thunk
+        super().__init__(fn)
         self.add_fn = add_fn
+
+
+def _named(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """A stand-in for an evaluated thunk's function that keeps only its name (for repr)."""
+
+    def evaluated() -> Any:
+        raise AssertionError("an evaluated thunk does not run again")
+
+    evaluated.__qualname__ = getattr(fn, "__qualname__", type(fn).__name__)
+    return evaluated
 
 
 def unthunk(x: Any) -> Any:

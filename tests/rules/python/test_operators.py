@@ -67,6 +67,14 @@ def test_pow(shape_a, shape_b, dtype, rng):
     check(operator.pow, a, sample(rng, shape_b, dtype), rng=rng)
 
 
+@pytest.mark.parametrize("exponent", [0, 1, 2, 3, -2])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_pow_int_exponent(exponent, dtype, rng):
+    # The rule for a Python int exponent keeps only the base (its partials do not read y).
+    a = sample(rng, (2, 3), dtype, low=0.5, high=1.5)
+    check(operator.pow, a, exponent, rng=rng)
+
+
 def mod_operands(rng, shape_a, shape_b, dtype):
     """Operands with `a / b` half-way between integers and |b| >= 1.6: the FD steps (0.2)
     move `a / b` by less than 0.35, so no jump of floor is crossed."""

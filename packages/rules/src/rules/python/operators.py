@@ -135,6 +135,19 @@ scalar_rule(operator.truediv, lambda a, b, y: 1 / b, lambda a, b, y: -y / b, typ
 scalar_rule(operator.floordiv, _zero, _zero, types=_N)
 scalar_rule(operator.mod, lambda a, b, y: 1, lambda a, b, y: -(a // b), types=_N)
 scalar_rule(operator.pow, _pow_da, _pow_db, types=_N)
+
+
+def _int_pow_da(a: Any, b: int, y: Any) -> Any:
+    # b * a**(b - 1), from a and b only: the pullback need not keep `y` (see scalar_rule).
+    return 0 if b == 0 else 1 if b == 1 else 2 * a if b == 2 else b * a ** (b - 1)
+
+
+def _int_pow_db(a: Any, b: int, y: Any) -> Any:
+    return _pow_db(a, b, a**b)  # y recomputed: kept by nobody until it is needed
+
+
+# A Python int exponent (`x ** 2`, the common case) keeps only the base alive.
+scalar_rule(operator.pow, _int_pow_da, _int_pow_db, types=(Numeric, int))
 scalar_rule(operator.neg, lambda x, y: -1, types=(Numeric,))
 scalar_rule(operator.pos, lambda x, y: 1, types=(Numeric,))
 scalar_rule(operator.abs, _abs_dx, types=(Numeric,))

@@ -943,3 +943,19 @@ def sibling_closures(x):
 
 def test_closure_reaching_a_variable_through_a_sibling(check) -> None:
     assert check(sibling_closures, 1.5) == (4 * 1.5 + 1.0,)
+
+
+class WithClassConstants:
+    scale = 3.0  # a class attribute: the same for every instance
+    offsets = np.array([1.0, 2.0])
+
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return self.scale * self.w * x + np.sum(self.offsets * x)
+
+
+def test_class_attributes_are_constants(check) -> None:
+    (g, gx) = check(lambda m, x: m(x), WithClassConstants(2.0), 0.5)
+    assert g.w == 1.5 and gx == 3.0 * 2.0 + 3.0

@@ -98,21 +98,15 @@ class _Flattener:
                 setting = [target.value, ast.Constant(target.attr), node.value]
                 self.emit(ast.Expr(Primal(ast.Call(RuntimeRef("setattr"), setting, []))), node)
             return
-        if isinstance(node, ast.Assign) and self.receiver is not None:
-            fields = [t for t in node.targets if isinstance(t, ast.Attribute)]
-            if fields:
-                atom = self.atom(node.value)
-                for target in node.targets:
-                    if isinstance(target, ast.Attribute):
-                        update = ast.Call(
-                            RuntimeRef("set_field"),
-                            [_load(self.receiver), ast.Constant(target.attr), atom],
-                            [],
-                        )
-                        self.emit(ast.Assign([_store(self.receiver)], update), node)
-                    else:
-                        self.assign_target(target, atom, node)
-                return
+        if (
+            isinstance(node, ast.Assign)
+            and self.receiver is not None
+            and any(not isinstance(t, ast.Name) for t in node.targets)
+        ):  # a constructor setting fields, maybe through tuple targets
+            atom = self.atom(node.value)
+            for target in node.targets:
+                self.assign_target(target, atom, node)
+            return
         if isinstance(node, ast.Assign):
             value = self.operation(node.value)
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -205,6 +199,13 @@ class _Flattener:
     def assign_target(self, target: ast.expr, atom: ast.expr, like: ast.AST) -> None:
         if isinstance(target, ast.Name):
             self.emit(ast.Assign([_store(target.id)], atom), like)
+            return
+        if isinstance(target, ast.Attribute) and self.receiver is not None:
+            # A constructor's `self.a = v` (pass 1 allows no other attribute target).
+            update = ast.Call(
+                RuntimeRef("set_field"), [_load(self.receiver), ast.Constant(target.attr), atom], []
+            )
+            self.emit(ast.Assign([_store(self.receiver)], update), like)
             return
         assert isinstance(target, (ast.Tuple, ast.List))  # others are refused by pass 1
         for index, element in enumerate(target.elts):

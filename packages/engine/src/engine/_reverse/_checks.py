@@ -68,11 +68,9 @@ def _check(node: ast.AST, filename: str, receiver: str | None) -> None:
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
-            if isinstance(node, ast.Assign) and _is_field_of(target, receiver):
-                continue
             if isinstance(node, ast.Assign) and is_metadata(target):
                 continue
-            _check_target(target, filename)
+            _check_target(target, filename, receiver if isinstance(node, ast.Assign) else None)
     if isinstance(node, (ast.For, ast.comprehension)):
         _check_target(node.target, filename)
     if isinstance(node, ast.With):
@@ -102,10 +100,12 @@ def _is_field_of(target: ast.expr, receiver: str | None) -> bool:
     )
 
 
-def _check_target(target: ast.expr, filename: str) -> None:
+def _check_target(target: ast.expr, filename: str, receiver: str | None = None) -> None:
+    if _is_field_of(target, receiver):
+        return  # a constructor setting a field of the object it builds
     if isinstance(target, (ast.Tuple, ast.List)):
         for element in target.elts:
-            _check_target(element, filename)
+            _check_target(element, filename, receiver)
     elif isinstance(target, ast.Subscript):
         raise UnsupportedConstructError(
             filename, target.lineno, "assignment to an item (`x[i] = v`, mutation)", _MUTATION

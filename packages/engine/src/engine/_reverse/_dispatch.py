@@ -174,7 +174,9 @@ def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
         if not carries_derivative(y) and not has_tangent_space(y):
             return y, None
         return y, _field_pullback(kind, name)
-    if attribute is not _MISSING and hasattr(attribute, "__get__"):
+    if attribute is not _MISSING and not hasattr(attribute, "__get__"):
+        return y, None  # a class attribute: shared by the instances, not one of obj's fields
+    if attribute is not _MISSING:
         getter = attribute.__get__
         info = rrule.lookup(getter, (obj,), _config[0])
         if info is not None and info.rule is not None:

@@ -87,3 +87,25 @@ def test_acc_adds_an_inplaceable_thunk_into_a_fresh_partner() -> None:
     result = acc(total, Thunk(lambda: shared))
     np.testing.assert_array_equal(result, [11.0, 1.0])
     np.testing.assert_array_equal(shared, [1.0, 1.0])
+
+
+def test_the_dispatch_cache_keeps_no_instance_alive() -> None:
+    import gc
+    import weakref
+
+    class Scale:
+        def __init__(self, w):
+            self.w = w
+
+        def __call__(self, x):
+            return self.w * x
+
+        def twice(self, x):
+            return 2.0 * self(x)
+
+    model = Scale(3.0)
+    assert engine.gradient(lambda m, x: m(x) + m.twice(x), model, 2.0)[1] == 9.0
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None

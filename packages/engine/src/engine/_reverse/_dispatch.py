@@ -73,16 +73,40 @@ def call(f: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Pullback | None]:
         if substitute is not None:
             return call(substitute, *args, **kwargs)
         return _transformed(f, args, kwargs)  # type: ignore[no-any-return]
-    try:
-        key = (f, *map(type, args))
-        found = _cache.get(key)
-        if found is None:
-            found = _cache[key] = _resolve(f, args)
-            if isinstance(found, ScalarHandler):
-                _fast[key] = found.fast(f, len(args))
-    except TypeError:  # an unhashable callable
-        found = _resolve(f, args)
+    if not _cacheable(f):  # bound methods, callable objects: a cache would keep them alive
+        return _resolve(f, args)(f, args, kwargs)
+    key = (f, *map(type, args))
+    found = _cache.get(key)
+    if found is None:
+        found = _cache[key] = _resolve(f, args)
+        if isinstance(found, ScalarHandler):
+            _fast[key] = found.fast(f, len(args))
     return found(f, args, kwargs)
+
+
+# Callables that live as long as their library: ufuncs, NumPy's dispatchers, builtins,
+# classes, methods of classes. Anything bound to an instance is resolved on each call.
+_STATIC = (
+    np.ufunc,
+    type,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.ClassMethodDescriptorType,
+    type(np.sum),
+)
+
+
+def _cacheable(f: Any) -> bool:
+    if isinstance(f, _STATIC):
+        return True
+    if isinstance(f, (types.BuiltinFunctionType, types.MethodWrapperType)):
+        owner = getattr(f, "__self__", None)
+        return (
+            owner is None
+            or isinstance(owner, (types.ModuleType, type, np.ufunc))
+            or (type(owner).__name__.endswith("descriptor"))
+        )
+    return False
 
 
 def call1(f: Any, a: Any, /) -> tuple[Any, Pullback | None]:

@@ -8,6 +8,8 @@ Set `ENGINE_DEBUG_PASSES=1` in the environment to print the code after each pass
 from __future__ import annotations
 
 import ast
+import copy
+import operator
 import os
 import threading
 import types
@@ -123,13 +125,7 @@ def _remember_trees(code: types.CodeType, module: ast.Module, filename: str) -> 
 
 def _show(name: str, tree: ast.FunctionDef, debug: bool) -> None:
     if debug:
-        print(f"== {name}\n{ast.unparse(_Markers().visit(_copy(tree)))}")
-
-
-def _copy(tree: ast.AST) -> ast.AST:
-    import copy
-
-    return copy.deepcopy(tree)
+        print(f"== {name}\n{ast.unparse(_Markers().visit(copy.deepcopy(tree)))}")
 
 
 class _Markers(ast.NodeTransformer):
@@ -143,8 +139,7 @@ class _Markers(ast.NodeTransformer):
 
 
 def _runtime_helpers() -> dict[str, Any]:
-    import operator
-
+    # Imported here: `_dispatch` and `_objects` import this module.
     from engine._reverse import _dispatch, _objects, _primitives, _substitutes
 
     return {

@@ -290,11 +290,22 @@ def calls_exec_function(x):
     return made_by_exec(x) + 1.0
 
 
-def test_missing_rule_for_function_without_source() -> None:
-    with pytest.raises(MissingRuleError, match="made_by_exec") as info:
-        engine.gradient(calls_exec_function, 1.0)
+def test_function_without_source_is_differentiated_on_the_tape(check) -> None:
+    # The tape engine needs no source: it follows the function's operations as it runs.
+    assert engine.gradient(calls_exec_function, 1.0) == (2.0,)
+    check(calls_exec_function, 1.5)
+
+
+exec("import math\ndef sine_by_exec(x):\n    return math.sin(x)\n", _NAMESPACE)
+sine_by_exec = _NAMESPACE["sine_by_exec"]
+
+
+def test_missing_rule_for_function_without_source_the_tape_cannot_follow() -> None:
+    with pytest.raises(MissingRuleError, match="sine_by_exec") as info:
+        engine.gradient(lambda x: sine_by_exec(x) + 1.0, 1.0)
     assert isinstance(info.value, NotImplementedError)
     assert "rrule.register" in str(info.value)
+    assert "math.sin" in str(info.value)  # why the tape could not differentiate it
 
 
 def test_missing_rule_for_frompyfunc_ufunc() -> None:

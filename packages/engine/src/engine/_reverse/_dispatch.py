@@ -4,9 +4,11 @@
 In order: a registered rrule (through the engine's `RuleConfig`, so rules that call back into
 AD work); the callee's own Python source, transformed (functions, lambdas, closures, bound
 methods, callable objects, `functools.partial`, and the engine's own versions of `map`,
-`zip`, `enumerate`, ...); construction of dataclasses and namedtuples; else a function
+`zip`, `enumerate`, ...); construction of dataclasses and namedtuples; else a callable
 without source is run as it is when neither its arguments nor its result carry derivatives
-(`len`, `print`, `np.zeros(3)`), and refused otherwise with a `MissingRuleError` naming it.
+(`len`, `print`, `np.zeros(3)`); a Python function without source (made by `exec`) is
+otherwise differentiated by the tape engine; anything else is refused with a
+`MissingRuleError` naming it.
 
 Resolution is cached per function and argument types; the cache is dropped whenever a rule
 is registered (`rrule.generation`), so a rule added after the first call is used next time.
@@ -31,7 +33,11 @@ from engine._reverse._primitives import carries_derivative, known_constant
 from engine._reverse._runtime import NO, PARAMETERS, KwCotangents, Z, to_params
 from engine._reverse._scalar import REAL, ScalarHandler
 from engine._reverse._source import has_source
+from engine._tape import TapeEngine
 from rulescore import (
+    DifferentiationError,
+    HasReverseMode,
+    MissingCapabilityError,
     MissingRuleError,
     RuleConfig,
     RuleInfo,
@@ -275,13 +281,41 @@ def _rule_handler(info: RuleInfo) -> Handler:
 
 
 def _transformed(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    if not has_source(f):  # made by `exec` or typed at a prompt: run it if nothing is lost
-        if f.__closure__:
-            raise MissingRuleError.for_callable(f)
-        return opaque(f, args, kwargs)
+    if not has_source(f):  # made by `exec` or typed at a prompt
+        return _without_source(f, args, kwargs)
     forward = forward_function(f)
     y, back = forward(*args, **kwargs)
     return y, _call_site_pullback(f, back, len(args), kwargs)
+
+
+def _without_source(f: types.FunctionType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run `f` as it is if nothing is lost; else differentiate it on the tape engine, whose
+    tracers need no source, when the derivatives come in through positional data arguments
+    only (the tape would see a closure's or a keyword's values as constants)."""
+    if f.__closure__:
+        raise MissingRuleError.for_callable(f)
+    if not any(carries_derivative(a) for a in args):
+        return opaque(f, args, kwargs)
+    if any(_may_carry(v, 0) for v in kwargs.values()) or any(
+        _may_carry(a, 0) and not carries_derivative(a) for a in args
+    ):
+        raise MissingRuleError.for_callable(f)
+    try:
+        return TapeEngine().rrule_via_ad(f, *args, **kwargs)
+    except DifferentiationError as exc:
+        raise MissingRuleError(
+            f"{MissingRuleError.for_callable(f)}; the tape engine could not differentiate it "
+            f"either: {exc}"
+        ) from exc
+
+
+@rrule.register(_without_source, config=HasReverseMode)
+def _without_source_rrule(config: RuleConfig, f: Any, args: Any, kwargs: Any) -> Any:
+    # Reached when generated code is differentiated again: the tape runs one level only.
+    raise MissingCapabilityError(
+        f"`{qualified_name(f)}` has no source: the reverse engine differentiates it on the "
+        "tape, which cannot be differentiated again (higher order); define an rrule for it"
+    )
 
 
 def _call_site_pullback(

@@ -10,6 +10,9 @@ Run on purpose, never part of the test suite:
    `f = functools.partial(W.f, **consts)`, `engine.gradient(f, *args)` is compared with
    `W.grad_by_hand(*args, **consts)`. The error of each gradient is max|engine - hand| /
    max|hand|; the largest over the arguments is printed, and flagged MISMATCH above 1e-8.
+   An engine without reverse mode (`forward`) needs one pass per input coordinate for a
+   gradient: above MAX_FORWARD_GRADIENT coordinates one `engine.jvp` along a random
+   direction is checked (against the hand-written gradient dotted with it) and timed instead.
 2. Steady-state speed: in this process, engine and hand-written gradients are interleaved
    for `--repeats` rounds (the order alternates between rounds). Each round times one batch
    of calls of each, the batch sized beforehand to take at least 0.1 s (`time.perf_counter`).
@@ -43,12 +46,16 @@ import numpy as np
 import workloads
 
 import engine
+from rulescore import HasReverseMode
 
 TOLERANCE = 1e-8
 MIN_BATCH_S = 0.1
 FRESH_PROCESSES = 3
 TARGETS = {"scalar_chain": 10.0, "control_flow": 10.0}  # the array workloads: 1.5
 FIRST_GRADIENT_ON = ["scalar_chain", "gp_loglik"]
+# A forward-only engine's gradient takes one pass per input coordinate: above this many,
+# one `jvp` (one pass) is timed instead, against the whole hand-written gradient.
+MAX_FORWARD_GRADIENT = 64
 FRESH_KEYS = ("import_numpy_scipy", "import_engine", "first_gradient", "second_gradient")
 
 CHILD = """
@@ -109,16 +116,28 @@ def bench(w: Any, backend: str | None, repeats: int) -> dict[str, Any]:
     args, consts = workloads.make_inputs(w)
     f = functools.partial(w.f, **consts)
     result: dict[str, Any] = {"name": w.name, "label": w.label}
+    coordinates = sum(int(np.size(a)) for a in args)
+    forward_only = not isinstance(engine.get_engine(backend), HasReverseMode)
+    measured = "jvp" if forward_only and coordinates > MAX_FORWARD_GRADIENT else "gradient"
+    result.update(measured=measured, coordinates=coordinates)
     try:
-        err = rel_error(engine.gradient(f, *args, backend=backend), w.grad_by_hand(*args, **consts))
+        want = w.grad_by_hand(*args, **consts)
+        if measured == "jvp":
+            v = tuple(np.random.default_rng(0).standard_normal(np.shape(a)) for a in args)
+            jvp_want = sum(float(np.sum(g * t)) for g, t in zip(want, v, strict=True))
+            err = rel_error((engine.jvp(f, args, v, backend=backend)[1],), (jvp_want,))
+        else:
+            err = rel_error(engine.gradient(f, *args, backend=backend), want)
     except Exception:
         result["error"] = traceback.format_exc()
-        print(f"{w.label}: engine.gradient FAILED\n{result['error']}", flush=True)
+        print(f"{w.label}: engine.{measured} FAILED\n{result['error']}", flush=True)
         return result
     result.update(rel_error=err, mismatch=err > TOLERANCE)
     print(f"{w.label:22s} max rel. error {err:.2e} {'MISMATCH' if err > TOLERANCE else 'ok'}")
     fns = {
-        "engine": lambda: engine.gradient(f, *args, backend=backend),
+        "engine": (lambda: engine.jvp(f, args, v, backend=backend))
+        if measured == "jvp"
+        else (lambda: engine.gradient(f, *args, backend=backend)),
         "hand": lambda: w.grad_by_hand(*args, **consts),
     }
     sizes = {k: batch_size(fn) for k, fn in fns.items()}
@@ -195,11 +214,16 @@ def main(argv: list[str] | None = None) -> int:
 
     results = [bench(w, opts.backend, opts.repeats) for w in chosen]
     print(f"\nsteady state, {opts.repeats} rounds, median per call; ratio = engine/hand")
-    row("workload", "engine ms", "hand ms", "ratio", "min", "max", "target", "met")
+    row("workload", "measured", "engine ms", "hand ms", "ratio", "min", "max", "target", "met")
     for r in (r for r in results if "ratio" in r):
         ratios = (f"{r[k]:.2f}" for k in ("ratio", "ratio_min", "ratio_max"))
         times = (f"{r[k] * 1e3:.3f}" for k in ("engine_s", "hand_s"))
-        row(r["label"], *times, *ratios, f"{r['target']:g}x", "yes" if r["met"] else "NO")
+        met = "yes" if r["met"] else "NO"
+        if r["measured"] == "jvp":
+            measured, met = f"1 jvp of {r['coordinates']}", "-"
+        else:
+            measured = "gradient"
+        row(r["label"], measured, *times, *ratios, f"{r['target']:g}x", met)
 
     labels = {w.name: w.label for w in chosen}
     fresh = {n: first_gradient(n, opts.backend) for n in FIRST_GRADIENT_ON if n in labels}

@@ -1,6 +1,7 @@
-"""The user API: `gradient`, `withgradient`, `pullback`, `jacobian`, `derivative`, `grad`,
-`value_and_grad`, `show_code`. Each takes `backend=` (keyword-only) to pick an engine;
-the default is `default_backend()`, changed by `use_backend`.
+"""The user API: `gradient`, `withgradient`, `pullback`, `jacobian`, `jvp`, `hessian`, `hvp`,
+`diaghessian`, `derivative`, `grad`, `value_and_grad`, `show_code`. Each takes `backend=`
+(keyword-only) to pick an engine; the default is `default_backend()`, changed by
+`use_backend` (`jvp` and forward Jacobians default to the `forward` engine).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from typing import Any
 import numpy as np
 
 from engine._backends import get_engine
+from engine._basis import combine, directions, inner
 from engine._collector import collector_paused
 from engine._materialize import materialize
 from engine._params import Grads, Params
 from engine._reverse._nested import gradient_reference
 from engine._reverse._runtime import PARAMETERS, to_params
 from rulescore import (
+    HasForwardMode,
     HasReverseMode,
+    MissingCapabilityError,
     NoTangent,
     RuleConfig,
     TangentTypeError,
@@ -30,10 +34,13 @@ from rulescore import (
 
 __all__ = [
     "derivative",
+    "diaghessian",
     "grad",
     "gradient",
     "hessian",
+    "hvp",
     "jacobian",
+    "jvp",
     "pullback",
     "show_code",
     "value_and_grad",
@@ -111,25 +118,30 @@ def derivative(f: Callable[[Any], Any], *, backend: str | None = None) -> Callab
 
 
 @collector_paused
-def jacobian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> tuple[Any, ...]:
-    """`jacobian(f, *args)`: per argument, the array `J[i..., j...] = dy[i...] / dx[j...]`.
+def jacobian(
+    f: Callable[..., Any], *args: Any, mode: str = "reverse", backend: str | None = None
+) -> tuple[Any, ...]:
+    """`jacobian(f, *args, mode="reverse")`: per argument, `J[i..., j...] = dy[i...] / dx[j...]`.
 
-    Its shape is `y.shape + x.shape` (as JAX's `jacrev`), computed with one pullback per
-    entry of the output.
+    Its shape is `y.shape + x.shape`. `mode="reverse"` (JAX's `jacrev`) takes one pullback
+    per entry of the output; `mode="forward"` (`jacfwd`) one push forward per entry of the
+    inputs, with the `forward` engine unless `backend=` names another forward-mode engine:
+    the cheaper one has fewer passes.
 
     >>> import numpy as np
     >>> jacobian(lambda x: x ** 2, np.array([1.0, 2.0]))
     (array([[2., 0.],
            [0., 4.]]),)
+    >>> jacobian(lambda x: np.outer(x, x).ravel(), np.array([1.0, 2.0]), mode="forward")[0].shape
+    (4, 2)
     """
+    if mode == "forward":
+        return _forward_jacobian(f, args, _forward_engine(backend))
+    if mode != "reverse":
+        raise ValueError(f"jacobian's mode is 'reverse' or 'forward', got {mode!r}")
     engine = _engine(backend)
     y, back = engine.rrule_via_ad(f, *args)
-    out = np.asarray(y)
-    if out.dtype.kind != "f":
-        raise TangentTypeError(
-            f"jacobian needs a real floating-point output, got {out.dtype}: for a complex "
-            "output, take the Jacobians of its real and imaginary parts, or use `pullback`"
-        )
+    out = _real_output(y)
     rows: list[list[Any]] = [[] for _ in args]
     for index in np.ndindex(out.shape):
         seed = np.zeros_like(out)
@@ -146,11 +158,97 @@ def jacobian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> t
     )
 
 
-def hessian(f: Callable[[Any], Any], x: Any, *, backend: str | None = None) -> Any:
-    """`hessian(f, x)`: the matrix of second derivatives of the real scalar `f` at `x`.
+def _real_output(y: Any) -> Any:
+    out = np.asarray(y)
+    if out.dtype.kind != "f":
+        raise TangentTypeError(
+            f"jacobian needs a real floating-point output, got {out.dtype}: for a complex "
+            "output, take the Jacobians of its real and imaginary parts, or use `pullback`"
+        )
+    return out
 
-    Its shape is `x.shape + x.shape` (`()` for a float). Computed as the `jacobian` of the
-    `gradient`, reverse over reverse: the engine differentiates the code it generated.
+
+def _forward_jacobian(
+    f: Callable[..., Any], args: tuple[Any, ...], engine: RuleConfig
+) -> tuple[Any, ...]:
+    result = []
+    for position, x in enumerate(args):
+        if np.iscomplexobj(x):
+            raise TangentTypeError("jacobian(mode='forward') needs real inputs")
+        columns = []
+        y: Any = None
+        for direction in directions(x):
+            seeds: list[Any] = [ZeroTangent() for _ in args]
+            seeds[position] = direction
+            y, dy = engine.frule_via_ad((NoTangent(), *seeds), f, *args)
+            columns.append(np.asarray(materialize(y, dy)))
+        if y is None:
+            y = f(*args)
+        out = _real_output(y)
+        if not columns:
+            result.append(np.zeros(out.shape + np.shape(x)))
+            continue
+        stacked = np.stack(columns, axis=-1)
+        result.append(stacked.reshape(out.shape + np.shape(x)))
+    return tuple(result)
+
+
+def jvp(
+    f: Callable[..., Any],
+    primals: Sequence[Any],
+    tangents: Sequence[Any],
+    *,
+    backend: str | None = None,
+) -> tuple[Any, Any]:
+    """`jvp(f, primals, tangents)`: `(f(*primals), J @ tangents)`, forward mode (as JAX's).
+
+    Uses the `forward` engine unless `backend=` names another; an engine without forward
+    mode gets the product from pullbacks (one per output entry). The tangent is
+    materialized like a gradient: zeros of the output's shape where it is zero.
+
+    >>> import numpy as np
+    >>> jvp(lambda x, y: x * np.sin(y), (2.0, 0.0), (1.0, 1.0))
+    (np.float64(0.0), np.float64(2.0))
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
+    engine = get_engine(backend or "forward")
+    if isinstance(engine, HasForwardMode):
+        y, dy = engine.frule_via_ad((NoTangent(), *tangents), f, *primals)
+        return y, materialize(y, dy)
+    y, back = engine.rrule_via_ad(f, *primals)
+    coefficients = []
+    for direction in directions(y):
+        cotangents = back(direction)[1:]
+        coefficients.append(sum(inner(c, t) for c, t in zip(cotangents, tangents, strict=True)))
+    return y, materialize(y, combine(y, coefficients))
+
+
+def hvp(f: Callable[[Any], Any], x: Any, v: Any, *, backend: str | None = None) -> Any:
+    """`hvp(f, x, v)`: the Hessian of the real scalar `f` at `x` times `v`, forward over
+    reverse (one forward pass through the gradient's code), without forming the Hessian.
+
+    >>> import numpy as np
+    >>> hvp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    array([6., 0.])
+    """
+
+    def gradient_of_f(u: Any) -> Any:
+        return gradient(f, u, backend=backend)[0]
+
+    return jvp(gradient_of_f, (x,), (v,))[1]
+
+
+def hessian(
+    f: Callable[[Any], Any], x: Any, *, mode: str = "forward", backend: str | None = None
+) -> Any:
+    """`hessian(f, x, mode="forward")`: the second derivatives of the real scalar `f` at `x`.
+
+    Its shape is `x.shape + x.shape` (`()` for a float). It is the Jacobian of the
+    gradient: `mode="forward"` pushes forward through the gradient's code (forward over
+    reverse, one pass per entry of `x`); `mode="reverse"` pulls back through it (reverse
+    over reverse).
 
     >>> import numpy as np
     >>> hessian(lambda v: np.sum(v ** 3), np.array([1.0, 2.0]))
@@ -161,8 +259,43 @@ def hessian(f: Callable[[Any], Any], x: Any, *, backend: str | None = None) -> A
     def gradient_of_f(v: Any) -> Any:
         return gradient(f, v, backend=backend)[0]
 
-    (result,) = jacobian(gradient_of_f, x, backend=backend)
+    (result,) = jacobian(
+        gradient_of_f, x, mode=mode, backend=None if mode == "forward" else backend
+    )
     return result if np.ndim(x) else float(result)
+
+
+def diaghessian(f: Callable[..., Any], *args: Any, backend: str | None = None) -> tuple[Any, ...]:
+    """`diaghessian(f, *args)`: per argument, the diagonal of the Hessian of the real scalar
+    `f`, shaped like the argument (Zygote's `diaghessian`), one Hessian-vector product per
+    entry, forward over reverse.
+
+    >>> import numpy as np
+    >>> diaghessian(lambda x, y: np.sum(x ** 3) * y, np.array([1.0, 2.0]), 3.0)
+    (array([18., 36.]), 0.0)
+    """
+    result = []
+    for position, x in enumerate(args):
+
+        def gradient_at(u: Any, position: int = position) -> Any:
+            moved = (*args[:position], u, *args[position + 1 :])
+            return gradient(f, *moved, backend=backend)[position]
+
+        units = directions(x)
+        diagonal = [inner(d, jvp(gradient_at, (x,), (d,))[1]) for d in units]
+        result.append(
+            materialize(x, combine(x, diagonal)) if units else materialize(x, ZeroTangent())
+        )
+    return tuple(result)
+
+
+def _forward_engine(backend: str | None) -> RuleConfig:
+    engine = get_engine(backend or "forward")
+    if not isinstance(engine, HasForwardMode):
+        raise TypeError(
+            f"the {backend!r} engine has no forward mode: use mode='reverse', or backend='forward'"
+        )
+    return engine
 
 
 def grad(
@@ -341,6 +474,14 @@ def _withgradient_rrule(
 def _nested_withgradient(f: Callable[..., Any], *args: Any) -> tuple[Any, tuple[Any, ...]]:
     y, grads = gradient_reference(f, *args)
     return y, tuple(materialize(x, g) for x, g in zip(args, grads, strict=True))
+
+
+@rrule.register(jvp)
+def _jvp_rrule(f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    raise MissingCapabilityError(
+        "reverse mode over `jvp` (reverse over forward) is not supported: for second "
+        "derivatives push forward through the gradient instead (`hvp`, `hessian`)"
+    )
 
 
 @rrule.register(materialize)

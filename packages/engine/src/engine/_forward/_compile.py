@@ -1,0 +1,128 @@
+"""The forward engine's code for a Python function: rewritten once per code object
+(`_rewrite`), compiled inside a factory whose parameters are the runtime helpers and the
+function's free variables, and instantiated with the function's own globals, defaults and
+closure cells (so `nonlocal`, recursion and globals behave as in the original).
+
+`is_forward_code(code)` tells the dispatch that a function is already the engine's version
+(a nested function or lambda defined by rewritten code), to be called as it is.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import operator
+import threading
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine._forward._rewrite import OPERATORS, rewrite
+from engine._reverse._names import Names
+from engine._reverse._source import function_tree
+
+__all__ = ["forward_version", "is_forward_code", "transformed"]
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """A function's rewritten code: its text and how to instantiate it."""
+
+    source: str
+    code: types.CodeType
+    helper_cells: dict[str, types.CellType]
+
+    def instantiate(self, f: types.FunctionType) -> Callable[..., Any]:
+        """The engine's version of `f`: `f`'s defaults and closure, the helpers' cells."""
+        cells = dict(zip(f.__code__.co_freevars, f.__closure__ or (), strict=True))
+        closure = tuple(self.helper_cells.get(n) or cells[n] for n in self.code.co_freevars)
+        version = types.FunctionType(self.code, f.__globals__, f.__name__, f.__defaults__, closure)
+        if f.__kwdefaults__:
+            version.__kwdefaults__ = f.__kwdefaults__
+        return version
+
+
+_cache: dict[types.CodeType, Transformed] = {}
+_forward_codes: set[types.CodeType] = set()
+_lock = threading.Lock()
+
+
+def is_forward_code(code: types.CodeType) -> bool:
+    """Whether `code` was made by this module (the engine's version of some function)."""
+    return code in _forward_codes
+
+
+def transformed(f: types.FunctionType) -> Transformed:
+    """The `Transformed` of `f`'s code (made once per code object)."""
+    code = f.__code__
+    found = _cache.get(code)
+    if found is None:
+        with _lock:
+            found = _cache.get(code) or _transform(f)
+            _cache[code] = found
+    return found
+
+
+def forward_version(f: types.FunctionType) -> Callable[..., Any]:
+    """`f` rewritten for the forward engine, called like `f`."""
+    return transformed(f).instantiate(f)
+
+
+def _transform(f: types.FunctionType) -> Transformed:
+    source = function_tree(f.__code__, f)
+    tree = copy.deepcopy(source.tree)  # the rewrite changes nodes in place
+    names = Names(tree)
+    rewritten = rewrite(tree, names.helper)
+    rewritten.name = names.fresh("forward")  # its own name would shadow recursive calls
+    helpers = names.helpers()
+    freevars = f.__code__.co_freevars
+    factory = ast.FunctionDef(
+        name="forward_factory",
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(n) for n in (*helpers.values(), *freevars)],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        ),
+        body=[rewritten, ast.Return(ast.Name(rewritten.name, ast.Load()))],
+        decorator_list=[],
+    )
+    if "type_params" in ast.FunctionDef._fields:  # Python >= 3.12
+        factory.type_params = []  # type: ignore[attr-defined,unused-ignore]
+    module = ast.fix_missing_locations(ast.Module([factory], type_ignores=[]))
+    module_code = compile(module, source.filename, "exec")
+    factory_code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    code = next(
+        c
+        for c in factory_code.co_consts
+        if isinstance(c, types.CodeType) and c.co_name == rewritten.name
+    )
+    _remember(code)
+    values = _runtime_helpers()
+    cells = {identifier: types.CellType(values[name]) for name, identifier in helpers.items()}
+    return Transformed(ast.unparse(rewritten), code, cells)
+
+
+def _remember(code: types.CodeType) -> None:
+    pending = [code]
+    while pending:
+        current = pending.pop()
+        _forward_codes.add(current)
+        pending.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+
+
+def _runtime_helpers() -> dict[str, Any]:
+    # Imported here: the dispatch imports this module.
+    from engine._forward import _dispatch
+
+    return {
+        "call": _dispatch.call,
+        "call_method": _dispatch.call_method,
+        "get_attr": _dispatch.get_attr,
+        "get_item": _dispatch.get_item,
+        "set_item": _dispatch.set_item,
+        "update": _dispatch.update,
+        **{name: getattr(operator, name) for name in OPERATORS.values()},
+    }

@@ -1,0 +1,72 @@
+"""Forward over reverse: what lets the forward engine run through the reverse engine's
+generated code (Hessian-vector products, `hessian` as forward over reverse).
+
+The reverse engine's entry points are replaced by their reference versions, in plain Python
+that the forward engine rewrites (`call_reference` for the dispatch, `_nested_withgradient`
+for the user API's `withgradient`): they run at the caller's level, so the pullback closures
+they build hold the caller's duals and carry them into the backward pass. The runtime
+helpers whose code is not differentiable as written get frules: `acc` adds in place when it
+may, `ProjectTo` and `materialize` are linear, `backing` reads a tangent's fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import _api
+from engine._forward._dispatch import SUBSTITUTES
+from engine._materialize import materialize
+from engine._reverse import _dispatch, _runtime
+from engine._reverse._nested import call_reference
+from rulescore import (
+    AbstractZero,
+    ProjectTo,
+    Tangent,
+    ZeroTangent,
+    add_tangents,
+    backing,
+    frule,
+    unthunk,
+)
+
+__all__: list[str] = []
+
+ZERO = ZeroTangent()
+
+for _entry in (_dispatch.call, _dispatch.call1, _dispatch.call2):
+    SUBSTITUTES[_entry] = call_reference
+
+
+def _withgradient_reference(f: Any, *args: Any, backend: str | None = None) -> Any:
+    """`withgradient` as code the forward engine rewrites (the inner gradient is reverse)."""
+    return _api._nested_withgradient(f, *args)
+
+
+SUBSTITUTES[_api.withgradient] = _withgradient_reference
+
+
+def _linear(dx: Any, apply: Any) -> Any:
+    dx = unthunk(dx)
+    return dx if isinstance(dx, AbstractZero) else apply(dx)
+
+
+@frule.register(_runtime.acc)
+def _acc_frule(tangents: tuple[Any, ...], total: Any, part: Any) -> Any:
+    _, d_total, d_part = tangents
+    return _runtime.acc(total, part), add_tangents(unthunk(d_total), unthunk(d_part))
+
+
+@frule.register(ProjectTo.__call__)
+def _project_frule(tangents: tuple[Any, ...], projector: Any, dx: Any) -> Any:
+    return projector(dx), _linear(tangents[2], projector)
+
+
+@frule.register(materialize)
+def _materialize_frule(tangents: tuple[Any, ...], x: Any, dx: Any) -> Any:
+    return materialize(x, dx), _linear(tangents[2], lambda t: materialize(x, t))
+
+
+@frule.register(backing)
+def _backing_frule(tangents: tuple[Any, ...], tangent: Any) -> Any:
+    d_tangent = unthunk(tangents[1])
+    return backing(tangent), backing(d_tangent) if isinstance(d_tangent, Tangent) else ZERO

@@ -453,3 +453,39 @@ def test_gradient_arrays_do_not_alias_inputs() -> None:
     np.testing.assert_array_equal(x, [1.0, 2.0])
     (g2,) = engine.gradient(lambda v: np.sum(v * 1.0), x)
     np.testing.assert_array_equal(g2, [1.0, 1.0])
+
+
+def test_not_implemented_derivative_reaching_a_gradient_raises() -> None:
+    from rulescore import NoTangent, not_implemented, rrule
+
+    def half_known(x):
+        return 2.0 * x
+
+    @rrule.register(half_known)
+    def _(x):
+        def half_known_pullback(dy):
+            return NoTangent(), not_implemented("the derivative of half_known")
+
+        return half_known(x), half_known_pullback
+
+    with pytest.raises(MissingRuleError, match="the derivative of half_known"):
+        engine.gradient(lambda x: half_known(x) + x, 1.0)
+    # Not needed by the gradient asked for: no error.
+    assert engine.grad(lambda x, y: half_known(y) + x, argnums=0)(1.0, 2.0) == 1.0
+
+
+def test_solver_given_a_closure_over_a_differentiated_value_raises() -> None:
+    import scipy.integrate
+
+    def area(a):
+        return scipy.integrate.quad(lambda t: np.sin(a * t), 0.0, 1.0)[0]
+
+    with pytest.raises(MissingRuleError, match="pass them to the solver through `args="):
+        engine.gradient(area, 0.7)
+
+    def area_with_args(a):
+        return scipy.integrate.quad(lambda t, b: np.sin(b * t), 0.0, 1.0, args=(a,))[0]
+
+    (g,) = engine.gradient(area_with_args, 0.7)
+    h = 1e-6
+    assert g == pytest.approx((area_with_args(0.7 + h) - area_with_args(0.7 - h)) / (2 * h))

@@ -11,7 +11,9 @@ import numpy as np
 
 from rulescore import (
     AbstractZero,
+    MissingRuleError,
     NoTangent,
+    NotImplementedTangent,
     ProjectTo,
     Tangent,
     backing,
@@ -42,6 +44,11 @@ def materialize(x: Any, dx: Any) -> Any:
     dx = unthunk(dx)
     if isinstance(dx, AbstractZero):
         return _zeros(x)
+    if isinstance(dx, NotImplementedTangent):
+        raise MissingRuleError(
+            f"a rule does not implement a derivative this gradient needs: {dx.info} "
+            f"(at {dx.location})"
+        )
     if isinstance(x, dict):
         return {
             k: materialize(v, dx.get(k, NoTangent()) if isinstance(dx, dict) else dx)

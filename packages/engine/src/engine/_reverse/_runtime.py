@@ -19,6 +19,7 @@ from rulescore import (
     AbstractZero,
     InplaceableThunk,
     NoTangent,
+    NotImplementedTangent,
     Tangent,
     Thunk,
     UnsupportedConstructError,
@@ -144,6 +145,8 @@ def closure_part(tangent: Any, name: str, through: tuple[str, ...]) -> Any:
     summed over the tangents nested in it under the names `through` (functions of the same
     scope that it called: itself when recursive, its siblings when mutually recursive)."""
     tangent = unthunk(tangent)
+    if isinstance(tangent, NotImplementedTangent):
+        return tangent  # the rule could not say which part: every captured value is unknown
     if not isinstance(tangent, Tangent):
         return Z
     fields = backing(tangent)

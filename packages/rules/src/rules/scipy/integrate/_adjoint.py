@@ -9,8 +9,8 @@
   its vector-Jacobian products (`rrule_via_ad`) and Jacobian-vector products
   (`frule_via_ad`) as flat arrays, for `solve_ivp`'s `fun(t, y)` and `odeint`'s `func(y, t)`;
 - `field(d, name)`: a field of a result's cotangent (a dict, a `Tangent` or a zero);
-- `callable_cotangent(f)`: `NoTangent()` for a function; a callable object with fields gets
-  `not_implemented` (its fields are parameters the rules do not differentiate).
+- `callable_cotangent(f)` (from `rules.scipy._callables`): `NoTangent()` for a callable that
+  holds no differentiable value, else `not_implemented` (closures, bound objects, partials).
 
 >>> import numpy as np
 >>> params = Params((2.0, np.ones(2), "label"))
@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from rules.scipy._callables import callable_cotangent, has_tangents
 from rulescore import (
     AbstractZero,
     NoTangent,
@@ -86,37 +87,14 @@ class Call:
             *(
                 values[name]
                 if name in values
-                else (unknown if _has_tangents(self.arguments[name]) else NoTangent())
+                else (unknown if has_tangents(self.arguments[name]) else NoTangent())
                 for name in self.positional
             ),
         )
 
 
 def _zero_of(x: Any) -> Any:
-    return ZeroTangent() if _has_tangents(x) else NoTangent()
-
-
-def _has_tangents(x: Any) -> bool:
-    """Whether some part of `x` has a tangent space (a list of functions has none)."""
-    if isinstance(x, (tuple, list)):
-        return any(_has_tangents(v) for v in x)
-    if isinstance(x, dict):
-        return any(_has_tangents(v) for v in x.values())
-    return has_tangent_space(x)
-
-
-def callable_cotangent(f: Any) -> Any:
-    """The cotangent of the user's callable: `NoTangent()` for a function, a method or an
-    object without differentiable fields; a callable object with differentiable fields
-    (parameters the rules do not see) gets `not_implemented`, never a silent zero."""
-    if not has_tangent_space(f):
-        return NoTangent()
-    fields = list(getattr(f, "__dict__", {}).values())
-    for cls in type(f).__mro__:
-        fields += [getattr(f, n) for n in getattr(cls, "__slots__", ()) if hasattr(f, n)]
-    if not _has_tangents(fields):
-        return NoTangent()
-    return not_implemented("derivative in the fields of a callable object passed to a solver")
+    return ZeroTangent() if has_tangents(x) else NoTangent()
 
 
 def dense(dx: Any, like: Any) -> np.ndarray:
@@ -179,7 +157,7 @@ class Params:
         for value in self.values:
             differentiable = _is_leaf(value)
             self.sizes.append(int(np.size(value)) if differentiable else 0)
-            self.unsupported.append(not differentiable and _has_tangents(value))
+            self.unsupported.append(not differentiable and has_tangents(value))
         self.size = sum(self.sizes)
         self.is_complex = any(np.iscomplexobj(v) for v in self.values if _is_leaf(v))
 
@@ -220,7 +198,7 @@ class Params:
     def cotangent(self, parts: tuple[Any, ...]) -> Any:
         """The cotangent of `args` from one cotangent per entry."""
         if self.original is None or all(isinstance(unthunk(p), AbstractZero) for p in parts):
-            return ZeroTangent() if _has_tangents(self.original) else NoTangent()
+            return ZeroTangent() if has_tangents(self.original) else NoTangent()
         return ProjectTo(self.original)(type(self.original)(parts))
 
 

@@ -10,8 +10,8 @@
 - `implicit_vjp` / `implicit_jvp`: the implicit function theorem for `R(x*, θ) = 0`, i.e.
   `dx* = -R_x⁻¹ R_θ dθ`, from the vector-Jacobian (Jacobian-vector) products of `R`; the
   Jacobian `R_x` is assembled densely from `n` products (`n` the number of unknowns);
-- `callable_cotangent(f)`: `NoTangent()` for a function; a callable object with fields gets
-  `not_implemented` (its fields are parameters the rules do not differentiate).
+- `callable_cotangent(f)` (from `rules.scipy._callables`): `NoTangent()` for a callable that
+  holds no differentiable value, else `not_implemented` (closures, bound objects, partials).
 
 >>> import numpy as np
 >>> call = Call(np.clip, (np.ones(2), 0.0), {"a_max": 1.0})
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from rules.scipy._callables import callable_cotangent, has_tangents
 from rulescore import (
     AbstractZero,
     NoTangent,
@@ -37,7 +38,6 @@ from rulescore import (
     ZeroTangent,
     add_tangents,
     backing,
-    has_tangent_space,
     not_implemented,
     unthunk,
 )
@@ -100,37 +100,14 @@ class Call:
             *(
                 values[name]
                 if name in values
-                else (unknown if _has_tangents(self.arguments[name]) else NoTangent())
+                else (unknown if has_tangents(self.arguments[name]) else NoTangent())
                 for name in self.positional
             ),
         )
 
 
 def _zero_of(x: Any) -> Any:
-    return ZeroTangent() if _has_tangents(x) else NoTangent()
-
-
-def _has_tangents(x: Any) -> bool:
-    """Whether some part of `x` has a tangent space (a list of functions has none)."""
-    if isinstance(x, (tuple, list)):
-        return any(_has_tangents(v) for v in x)
-    if isinstance(x, dict):
-        return any(_has_tangents(v) for v in x.values())
-    return has_tangent_space(x)
-
-
-def callable_cotangent(f: Any) -> Any:
-    """The cotangent of the user's callable: `NoTangent()` for a function, a method or an
-    object without differentiable fields; a callable object with differentiable fields
-    (parameters the rules do not see) gets `not_implemented`, never a silent zero."""
-    if not has_tangent_space(f):
-        return NoTangent()
-    fields = list(getattr(f, "__dict__", {}).values())
-    for cls in type(f).__mro__:
-        fields += [getattr(f, n) for n in getattr(cls, "__slots__", ()) if hasattr(f, n)]
-    if not _has_tangents(fields):
-        return NoTangent()
-    return not_implemented("derivative in the fields of a callable object passed to a solver")
+    return ZeroTangent() if has_tangents(x) else NoTangent()
 
 
 class Params:

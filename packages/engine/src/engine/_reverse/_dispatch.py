@@ -212,6 +212,10 @@ def get_attr(obj: Any, name: str, /) -> tuple[Any, Pullback | None]:
         if info is not None and info.rule is not None:
             result, back = info.rule(obj) if info.config is None else info.rule(_config[0], obj)
             return result, shifted(back, 1)
+    hook = static_attribute(kind, "__getattr__")
+    if attribute is _MISSING and isinstance(hook, types.FunctionType):
+        y, back = call(hook, obj, name)  # an attribute the class makes up: its rule or code
+        return y, shifted(back, 1)
     if carries_derivative(obj) and not known_constant(y):
         raise MissingRuleError(
             f"no rule for the attribute `{kind.__qualname__}.{name}`: define one with "

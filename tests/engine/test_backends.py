@@ -228,3 +228,19 @@ def test_set_default_backend_is_process_wide():
         set_default_backend(None)
         assert default_backend() == "toy"
     assert default_backend() == "reverse"
+
+
+@pytest.mark.parametrize("name", ["forward", "tape"])
+def test_params_need_an_engine_that_reports_implicit_parameters(name):
+    import numpy as np
+
+    import engine
+    from rulescore import MissingCapabilityError
+
+    weights = np.array([1.0, 2.0])
+    with pytest.raises(
+        MissingCapabilityError, match="cannot differentiate with respect to `Params`"
+    ):
+        engine.gradient(lambda: np.sum(weights**2), engine.Params([weights]), backend=name)
+    grads = engine.gradient(lambda: np.sum(weights**2), engine.Params([weights]))
+    assert np.array_equal(grads[weights], [2.0, 4.0])

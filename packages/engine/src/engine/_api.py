@@ -424,6 +424,12 @@ def _engine(backend: str | None) -> RuleConfig:
 
 def _with_params(f: Callable[..., Any], params: Params, backend: str | None) -> tuple[Any, Grads]:
     engine = _engine(backend)
+    if not getattr(engine, "implicit_parameters", False):
+        raise MissingCapabilityError(
+            f"the {getattr(engine, 'name', type(engine).__name__)!r} engine cannot differentiate "
+            "with respect to `Params` (arrays the function reads from globals or closures): "
+            "use backend='reverse', or pass the arrays as arguments"
+        )
     grads = Grads(params)
     y, back = engine.rrule_via_ad(f)
     seed = _scalar_seed(f, y)

@@ -27,6 +27,8 @@ class ReverseEngine(RuleConfig, HasReverseMode):
     """
 
     name = "reverse"
+    # Cotangents of arrays read from globals and closures reach `Params` (see `_params`).
+    implicit_parameters = True
 
     def rrule_via_ad(self, f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """`(y, pullback)` of `f(*args, **kwargs)`; `pullback(dy)` gives `(df, dx1, ...)`."""

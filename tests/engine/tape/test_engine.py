@@ -260,3 +260,46 @@ def test_escaped_tracer_is_refused() -> None:
 def test_engine_is_registered() -> None:
     assert "tape" in engine.available_backends()
     assert isinstance(engine.get_engine("tape"), TapeEngine)
+
+
+# ---------------------------------------------------------------------------------------
+# rules of Python functions: the tape applies those of `overloadable` functions
+
+
+def test_stop_gradient_hook_and_checkpointed_follow_their_rules_on_the_tape():
+    x = np.array([1.0, 2.0])
+    (g,) = engine.gradient(lambda v: np.sum(v * engine.stop_gradient(v)), x, backend="tape")
+    np.testing.assert_allclose(g, x)
+    (g,) = engine.gradient(
+        lambda v: np.sum(engine.hook(lambda d: 2.0 * d, v) ** 2), x, backend="tape"
+    )
+    np.testing.assert_allclose(g, 4.0 * x)
+    calls = []
+
+    def square(v):
+        calls.append(1)
+        return v * v
+
+    (g,) = engine.gradient(lambda v: np.sum(engine.checkpointed(square, v)), x, backend="tape")
+    np.testing.assert_allclose(g, 2.0 * x)
+    assert len(calls) == 2  # run again in the backward pass
+
+
+def test_a_custom_rule_of_an_overloadable_function_is_used_not_its_body():
+    from rulescore import overloadable, rrule
+
+    @overloadable
+    def clipped_identity(v):
+        return v
+
+    @rrule.register(clipped_identity)
+    def _(v):
+        def clipped_identity_pullback(dy):
+            return NoTangent(), np.clip(dy, -1.0, 1.0)
+
+        return v, clipped_identity_pullback
+
+    x = np.array([1.0, -3.0])
+    for backend in ("tape", "reverse"):
+        (g,) = engine.gradient(lambda v: np.sum(clipped_identity(v) * 3.0), x, backend=backend)
+        np.testing.assert_allclose(g, [1.0, 1.0])

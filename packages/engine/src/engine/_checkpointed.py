@@ -19,6 +19,7 @@ from rulescore import (
     RuleConfig,
     ZeroTangent,
     frule,
+    overloadable,
     rrule,
     unthunk,
 )
@@ -26,6 +27,7 @@ from rulescore import (
 __all__ = ["checkpointed"]
 
 
+@overloadable
 def checkpointed(f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """`checkpointed(f, *args, **kwargs) -> f(*args, **kwargs)`, recomputed when differentiated.
 

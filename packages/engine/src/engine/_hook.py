@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from engine._materialize import materialize
-from rulescore import NoTangent, ProjectTo, frule, rrule
+from rulescore import NoTangent, ProjectTo, frule, overloadable, rrule
 
 __all__ = ["hook"]
 
 
+@overloadable
 def hook(fn: Callable[[Any], Any], x: Any) -> Any:
     """`hook(fn, x) -> x`, with `fn(dx)` as the cotangent of `x` in the backward pass.
 

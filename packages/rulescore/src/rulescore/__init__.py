@@ -10,7 +10,8 @@ The contents, in dependency order (each name is documented where it is defined):
 - rules: `rrule`, `frule` (registries), `RuleInfo`, `lazy_rules`;
 - configuration: `RuleConfig`, `HasReverseMode`, `HasForwardMode`, `rrule_via_ad`,
   `frule_via_ad`;
-- rule definition: `scalar_rule`, `non_differentiable`, `alias_rules`, `ignore_derivatives`.
+- rule definition: `scalar_rule`, `non_differentiable`, `alias_rules`, `ignore_derivatives`,
+  `overloadable` (rules of Python functions that tracing engines honor).
 
 The test harness lives in `rulescore.testing` (needs NumPy).
 """
@@ -32,6 +33,7 @@ from rulescore._errors import (
     TangentTypeError,
     UnsupportedConstructError,
 )
+from rulescore._overloading import overloadable
 from rulescore._projection import ProjectTo, has_tangent_space, unbroadcast
 from rulescore._rule_definition import (
     alias_rules,
@@ -87,6 +89,7 @@ __all__ = [
     "lazy_rules",
     "non_differentiable",
     "not_implemented",
+    "overloadable",
     "rrule",
     "rrule_via_ad",
     "scalar_rule",

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from rulescore._arrays import is_array, numpy
 from rulescore._errors import MissingRuleError
+from rulescore._overloading import overloadable
 from rulescore._projection import ProjectTo
 from rulescore._rules import RuleInfo, _caller_location, _normalize, frule, rrule
 from rulescore._tangent_types import (
@@ -174,6 +175,7 @@ def _register_non_differentiable(f: Callable[..., Any], signature: Any, location
     frule.add(RuleInfo(f, signature, no_derivative_frule, "non_differentiable", None, location))
 
 
+@overloadable
 def ignore_derivatives(x: T) -> T:
     """`ignore_derivatives(x)`: `x` itself, with its derivative deliberately treated as zero.
 

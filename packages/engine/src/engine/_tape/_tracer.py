@@ -69,6 +69,12 @@ class Tracer:
     ) -> Any:
         return trace_call(func, args, kwargs)
 
+    def __rulescore_function__(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        # A Python function whose rule must be applied, not its body (`rulescore.overloadable`).
+        return trace_call(func, args, kwargs)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray[Any, Any]:
         raise TangentTypeError(_CONVERSION.format(what="np.asarray (or a conversion to an array)"))
 

@@ -4,13 +4,16 @@ function's free variables, and instantiated with the function's own globals, def
 closure cells (so `nonlocal`, recursion and globals behave as in the original).
 
 `is_forward_code(code)` tells the dispatch that a function is already the engine's version
-(a nested function or lambda defined by rewritten code), to be called as it is.
+(a nested function or lambda defined by rewritten code), to be called as it is;
+`original(f)` gives back the user's function behind such a one (for the reverse engine,
+which transforms the user's code, under forward over reverse).
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import operator
 import threading
 import types
@@ -21,8 +24,9 @@ from typing import Any
 from engine._forward._rewrite import OPERATORS, rewrite
 from engine._reverse._names import Names
 from engine._reverse._source import function_tree
+from rulescore import UnsupportedConstructError
 
-__all__ = ["forward_version", "is_forward_code", "transformed"]
+__all__ = ["forward_version", "is_forward_code", "original", "transformed"]
 
 
 @dataclass(frozen=True)
@@ -44,13 +48,29 @@ class Transformed:
 
 
 _cache: dict[types.CodeType, Transformed] = {}
-_forward_codes: set[types.CodeType] = set()
+# Each code this module made (the engine's version of some function, or a function or
+# lambda defined inside one) -> the user's code it was made from, when known.
+_originals: dict[types.CodeType, types.CodeType | None] = {}
 _lock = threading.Lock()
 
 
 def is_forward_code(code: types.CodeType) -> bool:
     """Whether `code` was made by this module (the engine's version of some function)."""
-    return code in _forward_codes
+    return code in _originals
+
+
+def original(f: types.FunctionType) -> types.FunctionType:
+    """The user's function behind `f`, a function that the engine's code defined (with the
+    same closure cells, defaults and globals), for another engine to transform; `f` itself
+    for any other function."""
+    code = _originals.get(f.__code__)
+    if code is None:
+        return f
+    cells = dict(zip(f.__code__.co_freevars, f.__closure__ or (), strict=True))
+    closure = tuple(cells[name] for name in code.co_freevars)
+    user = types.FunctionType(code, f.__globals__, f.__name__, f.__defaults__, closure)
+    user.__kwdefaults__ = f.__kwdefaults__
+    return user
 
 
 def transformed(f: types.FunctionType) -> Transformed:
@@ -71,6 +91,7 @@ def forward_version(f: types.FunctionType) -> Callable[..., Any]:
 
 def _transform(f: types.FunctionType) -> Transformed:
     source = function_tree(f.__code__, f)
+    _check_parameters(source.tree, f.__code__)
     tree = copy.deepcopy(source.tree)  # the rewrite changes nodes in place
     names = Names(tree)
     rewritten = rewrite(tree, names.helper)
@@ -99,18 +120,49 @@ def _transform(f: types.FunctionType) -> Transformed:
         for c in factory_code.co_consts
         if isinstance(c, types.CodeType) and c.co_name == rewritten.name
     )
-    _remember(code)
+    # Tracebacks and argument errors name the user's function, not the generated one.
+    code = code.replace(co_name=f.__code__.co_name, co_qualname=f.__code__.co_qualname)
+    _remember(code, f.__code__)
     values = _runtime_helpers()
     cells = {identifier: types.CellType(values[name]) for name, identifier in helpers.items()}
     return Transformed(ast.unparse(rewritten), code, cells)
 
 
-def _remember(code: types.CodeType) -> None:
-    pending = [code]
+def _check_parameters(tree: ast.FunctionDef, code: types.CodeType) -> None:
+    """Refuse source that is not `code`'s: a lambda written on one line with a lambda in
+    its body can be mistaken for the inner one."""
+    arguments = tree.args
+    names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+    names += [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    count = code.co_argcount + code.co_kwonlyargcount
+    count += bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
+    if names != list(code.co_varnames[:count]):
+        raise UnsupportedConstructError(
+            code.co_filename,
+            code.co_firstlineno,
+            f"the function `{code.co_qualname}`, whose source cannot be told apart from a "
+            "lambda inside it",
+            "write it with `def`, or put the inner lambda on a line of its own",
+        )
+
+
+def _remember(code: types.CodeType, source: types.CodeType | None) -> None:
+    """Record `code` and the codes nested in it, paired with those of `source` (the nested
+    functions keep their order, names and first lines through the rewrite)."""
+    pending: list[tuple[types.CodeType, types.CodeType | None]] = [(code, source)]
     while pending:
-        current = pending.pop()
-        _forward_codes.add(current)
-        pending.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+        current, source = pending.pop()
+        _originals[current] = source
+        nested = [c for c in current.co_consts if isinstance(c, types.CodeType)]
+        known = [c for c in source.co_consts if isinstance(c, types.CodeType)] if source else []
+        if [_identity(c) for c in nested] == [_identity(c) for c in known]:
+            pending.extend(zip(nested, known, strict=True))
+        else:
+            pending.extend((c, None) for c in nested)
+
+
+def _identity(code: types.CodeType) -> tuple[str, int]:
+    return code.co_name, code.co_firstlineno
 
 
 def _runtime_helpers() -> dict[str, Any]:

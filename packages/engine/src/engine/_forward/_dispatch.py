@@ -5,8 +5,9 @@ With duals among the arguments, the innermost level (the highest) is handled fir
 1. a registered frule (through the engine's `RuleConfig`), applied to the primals and
    tangents of that level; a non-differentiable function runs on the primals;
 2. else the callee's own Python source, rewritten (functions, lambdas, closures, bound
-   methods, callable objects, `functools.partial`, classes through their `__init__`, and
-   the reverse engine's Python versions of `map`, `filter`, `sorted`, `functools.reduce`);
+   methods, callable objects, `functools.partial`, classes through their `__init__`); the
+   higher-order builtins (`map`, `filter`, `sorted`, `functools.reduce`, `list.sort`) run
+   with the functions they call back going through this dispatch;
 3. else the callable runs as it is: containers and C functions that only move values
    (`list.append`, `dict.get`) keep the duals, and operations reached inside it come back
    here by operator overloading; converting a dual to a number is refused, naming it.
@@ -37,10 +38,9 @@ from engine._forward._dual import (
     strip,
     strip_all,
 )
-from engine._reverse._dispatch import static_attribute
+from engine._reverse._dispatch import _MISSING, static_attribute
 from engine._reverse._location import user_location
 from engine._reverse._source import has_source
-from engine._reverse._substitutes import SUBSTITUTES as REVERSE_SUBSTITUTES
 from rulescore import (
     MissingRuleError,
     NoTangent,
@@ -62,11 +62,8 @@ _NO = NoTangent()
 _ZERO = ZeroTangent()
 _config: list[RuleConfig] = [RuleConfig()]
 
-# Callables replaced by Python versions the engine rewrites: the higher-order builtins,
-# whose C versions would call user functions without the engine (more in `_nested`).
-SUBSTITUTES: dict[Any, Any] = {
-    f: REVERSE_SUBSTITUTES[f] for f in (map, filter, sorted, functools.reduce)
-}
+# Callables replaced by Python versions the engine rewrites (filled by `_nested`).
+SUBSTITUTES: dict[Any, Any] = {}
 
 # Functions run as they are even with duals among their arguments: the forward engine's
 # own entry, so that a nested `jvp` makes duals of a new level around the outer ones.
@@ -90,8 +87,11 @@ def call(f: Any, /, *args: Any, **kwargs: Any) -> Any:
         substitute = SUBSTITUTES.get(f)
         if substitute is not None:
             return call(substitute, *args, **kwargs)
-    elif (kind is types.BuiltinFunctionType or kind is type) and f in SUBSTITUTES:
-        return call(SUBSTITUTES[f], *args, **kwargs)
+    elif kind is types.BuiltinFunctionType or kind is type:
+        if f in SUBSTITUTES:
+            return call(SUBSTITUTES[f], *args, **kwargs)
+        if f in _HIGHER_ORDER:
+            return _HIGHER_ORDER[f](*args, **kwargs)
     level = max(map(level_of, args), default=0)
     if kwargs:
         level = max(level, *map(level_of, kwargs.values()))
@@ -106,6 +106,37 @@ def call(f: Any, /, *args: Any, **kwargs: Any) -> Any:
     elif kind in _C_KINDS:
         return f(*args, **kwargs)
     return _structural(f, args, kwargs)
+
+
+def _dispatched(function: Any) -> Any:
+    """`function` as C code calls it back: each call goes through the dispatch."""
+    return None if function is None else functools.partial(call, function)
+
+
+def _map(function: Any, /, *iterables: Any) -> Any:
+    return map(_dispatched(function), *iterables)
+
+
+def _filter(function: Any, iterable: Any, /) -> Any:
+    return filter(_dispatched(function), iterable)
+
+
+def _sorted(iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list[Any]:
+    return sorted(iterable, key=_dispatched(key), reverse=reverse)
+
+
+def _reduce(function: Any, iterable: Any, /, *initial: Any) -> Any:
+    return functools.reduce(_dispatched(function), iterable, *initial)
+
+
+# The higher-order builtins, run with the functions they call back going through the
+# dispatch (as they are, C code would call them without the engine).
+_HIGHER_ORDER: dict[Any, Any] = {
+    map: _map,
+    filter: _filter,
+    sorted: _sorted,
+    functools.reduce: _reduce,
+}
 
 
 def _library(f: types.FunctionType) -> bool:
@@ -170,7 +201,12 @@ def _structural(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     method = static_attribute(kind, "__call__")
     if type(method) is types.FunctionType:
         return call(method, f, *args, **kwargs)
+    if kind in _DESCRIPTORS and args and type(args[0]) is Dual:
+        raise MissingRuleError.for_callable(f)  # a C method never takes a dual as `self`
     return _opaque(f, args, kwargs)
+
+
+_DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType)
 
 
 def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -231,6 +267,8 @@ def call_method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
     """`obj.name(*args, **kwargs)`: a dual's methods are its primal type's, with the dual
     as the receiver (so `x.sum()` meets the rule of `np.ndarray.sum`)."""
     if type(obj) is not Dual:
+        if name == "sort" and type(obj) is list:  # its `key` is called back by C code
+            return obj.sort(*args, **{**kwargs, "key": _dispatched(kwargs.get("key"))})
         return call(getattr(obj, name), *args, **kwargs)
     attribute = static_attribute(type(strip(obj)), name)
     if isinstance(attribute, (staticmethod, classmethod)):
@@ -246,11 +284,13 @@ def get_attr(obj: Any, name: str, /) -> Any:
         return getattr(obj, name)
     kind = type(strip(obj))
     attribute = static_attribute(kind, name)
-    if isinstance(obj.tangent, Tangent):
-        value = getattr(obj.primal, name)
-        return join(value, backing(obj.tangent).get(name, _ZERO), obj.level)
     if isinstance(attribute, property) and attribute.fget is not None:
         return call(attribute.fget, obj)
+    if isinstance(obj.tangent, Tangent):
+        if type(attribute) is types.FunctionType:
+            return functools.partial(attribute, obj)  # a method read, called later
+        value = getattr(obj.primal, name)
+        return join(value, backing(obj.tangent).get(name, _ZERO), obj.level)
     if name in ("real", "imag") and kind in (float, int, complex):
         return call(np.real if name == "real" else np.imag, obj)
     if callable(attribute) and not hasattr(attribute, "__set__"):
@@ -258,6 +298,9 @@ def get_attr(obj: Any, name: str, /) -> Any:
     getter = getattr(attribute, "__get__", None)
     if getter is not None and _lookup(getter, (obj,)) is not None:
         return call(getter, obj)
+    hook = static_attribute(kind, "__getattr__")
+    if attribute is _MISSING and type(hook) is types.FunctionType:
+        return call(hook, obj, name)  # an attribute the class makes up: its rule or code
     value = getattr(strip(obj), name)
     if not _constant(value):
         raise MissingRuleError(

@@ -17,6 +17,7 @@ naming the function that did it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import operator
 import types
@@ -24,7 +25,16 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from rulescore import MissingRuleError, NoTangent, Tangent, Thunk, ZeroTangent, backing, unthunk
+from rulescore import (
+    MissingRuleError,
+    NoTangent,
+    Tangent,
+    Thunk,
+    UnsupportedConstructError,
+    ZeroTangent,
+    backing,
+    unthunk,
+)
 from rulescore._errors import qualified_name
 
 __all__ = [
@@ -100,7 +110,10 @@ class Dual:
             raise AttributeError(name)
         from engine._forward._dispatch import get_attr
 
-        return get_attr(self, name)
+        value = get_attr(self, name)
+        if type(value) is functools.partial and value.args and value.args[0] is self:
+            return functools.partial(dispatch[0], value.func, self)  # a method, called later
+        return value
 
     # Comparisons have no derivative: they compare the primals.
     def __eq__(self, other: object) -> Any:
@@ -121,7 +134,13 @@ class Dual:
     def __ge__(self, other: Any) -> Any:
         return strip(self) >= strip(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        # Hashing the primal would let caches (`functools.lru_cache`, dicts of results)
+        # hand back values computed for another tangent.
+        raise TypeError(
+            "a value carrying a derivative cannot be hashed (a dict key, a set member, a "
+            "cache key): key on an index or a label instead"
+        )
 
     def __float__(self) -> float:
         raise _conversion_error("float")
@@ -144,6 +163,10 @@ class Dual:
         return dispatch[0](ufunc, *inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return dispatch[0](func, *args, **kwargs)
+
+    def __rulescore_function__(self, func: Any, args: Any, kwargs: Any) -> Any:
+        # A `rulescore.overloadable` function met outside rewritten code: its rule applies.
         return dispatch[0](func, *args, **kwargs)
 
 
@@ -237,16 +260,17 @@ def _is_zero(tangent: Any) -> bool:
     return tangent is None or isinstance(tangent, (ZeroTangent, NoTangent))
 
 
-def split(value: Any, level: int) -> tuple[Any, Any]:
+def split(value: Any, level: int, objects: bool = False) -> tuple[Any, Any]:
     """`(primal, tangent)` of `value` at `level`: duals of `level` are opened (in containers
-    too); duals of other levels stay inside the primal, as constants of `level`."""
+    too, and with `objects` in the fields of objects); duals of other levels stay inside the
+    primal, as constants of `level`."""
     kind = type(value)
     if kind is Dual:
         if value.level == level:
             return value.primal, value.tangent
         return value, _ZERO
     if kind is tuple or kind is list or (isinstance(value, tuple) and hasattr(value, "_fields")):
-        parts = [split(v, level) for v in value]
+        parts = [split(v, level, objects) for v in value]
         if all(_is_zero(t) for _, t in parts):
             return value, _ZERO
         primals = [p for p, _ in parts]
@@ -258,11 +282,11 @@ def split(value: Any, level: int) -> tuple[Any, Any]:
         fields = dict(zip(value._fields, tangents, strict=True))
         return kind._make(primals), Tangent[kind](**fields)  # type: ignore[misc]
     if kind is dict:
-        entries = {k: split(v, level) for k, v in value.items()}
+        entries = {k: split(v, level, objects) for k, v in value.items()}
         if all(_is_zero(t) for _, t in entries.values()):
             return value, _ZERO
         return {k: p for k, (p, _) in entries.items()}, {k: t for k, (_, t) in entries.items()}
-    return value, _ZERO
+    return _split_object(value, level) if objects else (value, _ZERO)
 
 
 def join(primal: Any, tangent: Any, level: int) -> Any:
@@ -296,16 +320,29 @@ def join(primal: Any, tangent: Any, level: int) -> Any:
     return Dual(primal, tangent, level)
 
 
+# Values with a `__dict__` whose fields are not data of theirs.
+_NOT_OBJECTS = (type, types.FunctionType, types.MethodType, types.ModuleType, functools.partial)
+
+
 def extract(value: Any, level: int) -> tuple[Any, Any]:
-    """`(primal, tangent)` of a result at `level`: `split`, and also through the fields of
-    dataclasses and plain objects that hold duals."""
-    primal, tangent = split(value, level)
-    if not _is_zero(tangent) or type(value) is Dual:
-        return primal, tangent
+    """`(primal, tangent)` of a result at `level`: `split`, also through the fields of
+    dataclasses and plain objects that hold duals (a copy of the object is the primal)."""
+    return split(value, level, objects=True)
+
+
+def _split_object(value: Any, level: int) -> tuple[Any, Any]:
+    if isinstance(value, types.FunctionType) and level_of(value) >= level:
+        code = value.__code__
+        raise UnsupportedConstructError(
+            code.co_filename,
+            code.co_firstlineno,
+            "returning a function that closes over a value carrying a derivative",
+            "return the values it needs instead, or differentiate inside the function",
+        )
     fields = getattr(value, "__dict__", None)
-    if not fields or isinstance(value, type) or callable(value):
+    if not fields or isinstance(value, _NOT_OBJECTS):
         return value, _ZERO
-    parts = {name: split(v, level) for name, v in fields.items()}
+    parts = {name: split(v, level, objects=True) for name, v in fields.items()}
     if all(_is_zero(t) for _, t in parts.values()):
         return value, _ZERO
     copy = object.__new__(type(value))

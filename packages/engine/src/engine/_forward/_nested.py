@@ -3,8 +3,10 @@ generated code (Hessian-vector products, `hessian` as forward over reverse).
 
 The reverse engine's entry points are replaced by their reference versions, in plain Python
 that the forward engine rewrites (`call_reference` for the dispatch, `_nested_withgradient`
-for the user API's `withgradient`): they run at the caller's level, so the pullback closures
-they build hold the caller's duals and carry them into the backward pass. The runtime
+for the user API's `withgradient`; its compiler gets the user's function behind one that
+the forward engine's code defined, see `_compile.original`): they run at the caller's
+level, so the pullback closures they build hold the caller's duals and carry them into the
+backward pass. The runtime
 helpers whose code is not differentiable as written get frules: `acc` adds in place when it
 may, `ProjectTo` and `materialize` are linear, `backing` reads a tangent's fields.
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from engine import _api
+from engine._forward._compile import original
 from engine._forward._dispatch import SUBSTITUTES
 from engine._materialize import materialize
 from engine._reverse import _dispatch, _runtime
+from engine._reverse._compile import forward_function
 from engine._reverse._nested import call_reference
 from rulescore import (
     AbstractZero,
@@ -26,6 +30,7 @@ from rulescore import (
     add_tangents,
     backing,
     frule,
+    non_differentiable,
     unthunk,
 )
 
@@ -43,6 +48,17 @@ def _withgradient_reference(f: Any, *args: Any, backend: str | None = None) -> A
 
 
 SUBSTITUTES[_api.withgradient] = _withgradient_reference
+
+
+def _reverse_version(f: Any) -> Any:
+    """The reverse engine's code for `f`, made from the user's code when `f` is a function
+    the forward engine's code defined (whose own code calls the forward dispatch)."""
+    return forward_function(original(f))
+
+
+SUBSTITUTES[forward_function] = _reverse_version
+# It runs as it is: the function it returns reads `f`'s closure cells, duals included.
+non_differentiable(_reverse_version)
 
 
 def _linear(dx: Any, apply: Any) -> Any:

@@ -168,9 +168,8 @@ def test_returning_a_closure_over_a_dual_is_refused() -> None:
 nested_lambda = lambda x: lambda y: x * y  # noqa: E731 - one line, the construct under test
 
 
-def test_lambda_whose_source_is_ambiguous_is_refused() -> None:
-    with pytest.raises(UnsupportedConstructError, match="cannot be told apart"):
-        engine.jvp(nested_lambda, (2.0,), (1.0,))
+def test_lambda_returning_a_lambda_on_one_line_is_told_apart_by_its_parameters() -> None:
+    assert engine.jvp(lambda a: nested_lambda(a)(3.0), (2.0,), (1.0,)) == (6.0, 3.0)
 
 
 # -- exceptions and inputs -------------------------------------------------------------------

@@ -466,6 +466,14 @@ def test_nested_lambdas_on_one_line(check) -> None:
     np.testing.assert_allclose(g, 6 * 1.5**2, rtol=1e-12)
 
 
+def test_lambda_returning_a_lambda_on_one_line(check) -> None:
+    # The inner lambda's span holds every instruction of the outer one: told apart by
+    # their parameters.
+    make = lambda x: lambda y: x * y  # noqa: E731
+    assert check(lambda a: make(a)(3.0), 2.0) == (3.0,)
+    assert check(make(2.0), 5.0) == (2.0,)
+
+
 def test_lambda_default_from_comprehension_variable(check) -> None:
     def f(x):
         fs = [lambda v, k=k: v**k for k in range(1, 4)]

@@ -175,6 +175,11 @@ def _forward_jacobian(
     for position, x in enumerate(args):
         if np.iscomplexobj(x):
             raise TangentTypeError("jacobian(mode='forward') needs real inputs")
+        if not isinstance(x, (int, float, np.floating, np.ndarray)):
+            raise TangentTypeError(
+                f"jacobian(mode='forward') needs float or array arguments, got a "
+                f"{type(x).__name__}: use gradient or jvp for structured arguments"
+            )
         columns = []
         y: Any = None
         for direction in directions(x):

@@ -1,10 +1,11 @@
 """Bases of tangent spaces, and the real inner product between tangents: what turns pushes
 forward along basis directions into Jacobians and cotangents.
 
-A value's directions are the unit tangents of its real coordinates: one for a float, two
-(`1` and `1j`) for a complex number, one per element of a real array (two of a complex one),
-the concatenation of its items' for a tuple, list or dict; none for ints inside containers,
-bools, strings and integer arrays.
+A value's directions are the unit tangents of its real coordinates: one for a float or an
+int, two (`1` and `1j`) for a complex number, one per element of a real array (two of a
+complex one), the concatenation of its parts' for a tuple, list, dict, named tuple,
+dataclass or plain object (whose tangents are `Tangent`s); none for bools, strings and
+integer arrays.
 
 >>> import numpy as np
 >>> directions(np.array([1.0, 2.0]))
@@ -22,18 +23,19 @@ from typing import Any
 import numpy as np
 
 from rulescore import NoTangent, Tangent, ZeroTangent, backing, unthunk
+from rulescore._projection import object_fields
 
 __all__ = ["combine", "directions", "inner"]
 
 _ZERO = ZeroTangent()
 
 
-def directions(x: Any, top: bool = True) -> list[Any]:
-    """The unit tangents of `x`'s real coordinates, in order (Python ints count as reals
-    at the top level, as the user API differentiates them)."""
-    if isinstance(x, bool):
+def directions(x: Any) -> list[Any]:
+    """The unit tangents of `x`'s real coordinates, in order (Python ints count as reals,
+    as the engines differentiate them)."""
+    if isinstance(x, bool | np.bool_):
         return []
-    if isinstance(x, float | np.floating) or (top and isinstance(x, int)):
+    if isinstance(x, float | int | np.floating):
         return [type(x)(1) if isinstance(x, np.floating) else 1.0]
     if isinstance(x, complex | np.complexfloating):
         return [type(x)(1), type(x)(1j)]
@@ -48,30 +50,41 @@ def directions(x: Any, top: bool = True) -> list[Any]:
                 e.flat[i] = unit
                 found.append(e)
         return found
-    if isinstance(x, tuple | list | dict):
-        items = list(x.values()) if isinstance(x, dict) else list(x)
-        found = []
-        for i, item in enumerate(items):
-            for d in directions(item, top=False):
-                parts = [d if j == i else _ZERO for j in range(len(items))]
-                found.append(_rebuild(x, parts))
-        return found
-    return []
+    items = _items(x)
+    if items is None:
+        return []
+    found = []
+    for i, item in enumerate(items.values()):
+        for d in directions(item):
+            parts = [d if j == i else _ZERO for j in range(len(items))]
+            found.append(_rebuild(x, items, parts))
+    return found
 
 
-def _rebuild(x: Any, parts: list[Any]) -> Any:
+def _items(x: Any) -> dict[Any, Any] | None:
+    """The parts of a container or object, by key, index or field name; `None` for others."""
     if isinstance(x, dict):
-        return dict(zip(x, parts, strict=True))
-    if hasattr(x, "_fields"):
-        return Tangent[type(x)](**dict(zip(x._fields, parts, strict=True)))  # type: ignore[misc]
-    return list(parts) if isinstance(x, list) else tuple(parts)
+        return dict(x)
+    if isinstance(x, tuple | list) and not hasattr(type(x), "_fields"):
+        return dict(enumerate(x))
+    return object_fields(x)
 
 
-def combine(x: Any, coefficients: list[Any], top: bool = True) -> Any:
+def _rebuild(x: Any, items: dict[Any, Any], parts: list[Any]) -> Any:
+    if isinstance(x, dict):
+        return dict(zip(items, parts, strict=True))
+    if isinstance(x, list):
+        return list(parts)
+    if isinstance(x, tuple) and not hasattr(type(x), "_fields"):
+        return tuple(parts)
+    return Tangent[type(x)](**dict(zip(items, parts, strict=True)))  # type: ignore[misc]
+
+
+def combine(x: Any, coefficients: list[Any]) -> Any:
     """The tangent of `x` with the given coordinates along `directions(x)`."""
-    if isinstance(x, bool):
+    if isinstance(x, bool | np.bool_):
         return NoTangent()
-    if isinstance(x, float | np.floating) or (top and isinstance(x, int)):
+    if isinstance(x, float | int | np.floating):
         return type(x)(coefficients[0]) if isinstance(x, np.floating) else float(coefficients[0])
     if isinstance(x, complex | np.complexfloating):
         return type(x)(complex(coefficients[0], coefficients[1]))
@@ -82,15 +95,15 @@ def combine(x: Any, coefficients: list[Any], top: bool = True) -> Any:
         if np.iscomplexobj(x):
             values = values[0::2] + 1j * values[1::2]
         return values.reshape(x.shape).astype(x.dtype, copy=False)
-    if isinstance(x, tuple | list | dict):
-        items = list(x.values()) if isinstance(x, dict) else list(x)
-        parts, start = [], 0
-        for item in items:
-            count = len(directions(item, top=False))
-            parts.append(combine(item, coefficients[start : start + count], top=False))
-            start += count
-        return _rebuild(x, parts)
-    return NoTangent()
+    items = _items(x)
+    if items is None:
+        return NoTangent()
+    parts, start = [], 0
+    for item in items.values():
+        count = len(directions(item))
+        parts.append(combine(item, coefficients[start : start + count]))
+        start += count
+    return _rebuild(x, items, parts)
 
 
 def inner(a: Any, b: Any) -> float:

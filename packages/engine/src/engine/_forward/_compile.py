@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import inspect
 import operator
 import threading
 import types
@@ -24,7 +23,6 @@ from typing import Any
 from engine._forward._rewrite import OPERATORS, rewrite
 from engine._reverse._names import Names
 from engine._reverse._source import function_tree
-from rulescore import UnsupportedConstructError
 
 __all__ = ["forward_version", "is_forward_code", "original", "transformed"]
 
@@ -91,7 +89,6 @@ def forward_version(f: types.FunctionType) -> Callable[..., Any]:
 
 def _transform(f: types.FunctionType) -> Transformed:
     source = function_tree(f.__code__, f)
-    _check_parameters(source.tree, f.__code__)
     tree = copy.deepcopy(source.tree)  # the rewrite changes nodes in place
     names = Names(tree)
     rewritten = rewrite(tree, names.helper)
@@ -126,24 +123,6 @@ def _transform(f: types.FunctionType) -> Transformed:
     values = _runtime_helpers()
     cells = {identifier: types.CellType(values[name]) for name, identifier in helpers.items()}
     return Transformed(ast.unparse(rewritten), code, cells)
-
-
-def _check_parameters(tree: ast.FunctionDef, code: types.CodeType) -> None:
-    """Refuse source that is not `code`'s: a lambda written on one line with a lambda in
-    its body can be mistaken for the inner one."""
-    arguments = tree.args
-    names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
-    names += [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
-    count = code.co_argcount + code.co_kwonlyargcount
-    count += bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
-    if names != list(code.co_varnames[:count]):
-        raise UnsupportedConstructError(
-            code.co_filename,
-            code.co_firstlineno,
-            f"the function `{code.co_qualname}`, whose source cannot be told apart from a "
-            "lambda inside it",
-            "write it with `def`, or put the inner lambda on a line of its own",
-        )
 
 
 def _remember(code: types.CodeType, source: types.CodeType | None) -> None:

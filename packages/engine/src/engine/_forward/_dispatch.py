@@ -144,6 +144,8 @@ def _library(f: types.FunctionType) -> bool:
     return f"{module}.".startswith(_LIBRARIES) and not level_of(f)
 
 
+_C_METHODS = (types.MethodDescriptorType, types.WrapperDescriptorType)
+
 # Callables that are not Python code: without duals among the arguments, run as they are.
 _C_KINDS = frozenset(
     [
@@ -217,7 +219,7 @@ def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     plain_new = static_attribute(cls, "__new__") is object.__new__
     if plain_new and type(init) is types.FunctionType and has_source(init):
         obj: Any = object.__new__(cls)
-        call(init, obj, *args, **kwargs)
+        forward_version(init)(obj, *args, **kwargs)  # (`obj` is not set up to be looked into)
         return obj
     return _opaque(cls, args, kwargs)
 
@@ -269,6 +271,9 @@ def call_method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
     if type(obj) is not Dual:
         if name == "sort" and type(obj) is list:  # its `key` is called back by C code
             return obj.sort(*args, **{**kwargs, "key": _dispatched(kwargs.get("key"))})
+        method = static_attribute(type(obj), name)
+        if isinstance(method, _C_METHODS) and _lookup(method, (obj, *args)) is not None:
+            return call(method, obj, *args, **kwargs)  # `A.dot(x)`: the rule of `ndarray.dot`
         return call(getattr(obj, name), *args, **kwargs)
     attribute = static_attribute(type(strip(obj)), name)
     if isinstance(attribute, (staticmethod, classmethod)):
@@ -291,7 +296,7 @@ def get_attr(obj: Any, name: str, /) -> Any:
             return functools.partial(attribute, obj)  # a method read, called later
         value = getattr(obj.primal, name)
         return join(value, backing(obj.tangent).get(name, _ZERO), obj.level)
-    if name in ("real", "imag") and kind in (float, int, complex):
+    if name in ("real", "imag") and issubclass(kind, (float, int, complex, np.generic)):
         return call(np.real if name == "real" else np.imag, obj)
     if callable(attribute) and not hasattr(attribute, "__set__"):
         return functools.partial(getattr(kind, name), obj)  # a method read, called later

@@ -223,6 +223,8 @@ def level_of(value: Any, depth: int = 0) -> int:
     if depth < 4 and isinstance(value, Thunk):  # a lazy tangent computed from duals
         parts = (getattr(value, name, None) for name in ("_value", "_fn", "add_fn"))
         return max(level_of(part, depth + 1) for part in parts)
+    if depth < 4 and isinstance(value, Tangent):  # a structural cotangent, reverse over it
+        return max((level_of(v, depth + 1) for v in backing(value).values()), default=0)
     return 0
 
 
@@ -286,6 +288,14 @@ def split(value: Any, level: int, objects: bool = False) -> tuple[Any, Any]:
         if all(_is_zero(t) for _, t in entries.values()):
             return value, _ZERO
         return {k: p for k, (p, _) in entries.items()}, {k: t for k, (_, t) in entries.items()}
+    if isinstance(value, Tangent):
+        fields = {k: split(v, level, objects) for k, v in backing(value).items()}
+        if all(_is_zero(t) for _, t in fields.values()):
+            return value, _ZERO
+        kind = type(value)
+        return kind(**{k: p for k, (p, _) in fields.items()}), kind(
+            **{k: t for k, (_, t) in fields.items()}
+        )
     return _split_object(value, level) if objects else (value, _ZERO)
 
 
@@ -311,6 +321,9 @@ def join(primal: Any, tangent: Any, level: int) -> Any:
         return kind._make(items)
     if kind is dict and isinstance(tangent, dict):
         return {k: join(v, tangent.get(k, _ZERO), level) for k, v in primal.items()}
+    if isinstance(primal, Tangent) and isinstance(tangent, Tangent):
+        given = backing(tangent)
+        return kind(**{k: join(v, given.get(k, _ZERO), level) for k, v in backing(primal).items()})
     if dataclasses.is_dataclass(primal) and isinstance(tangent, Tangent):
         fields = backing(tangent)
         copy = dataclasses.replace(primal)  # type: ignore[type-var]

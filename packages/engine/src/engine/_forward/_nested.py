@@ -13,9 +13,11 @@ may, `ProjectTo` and `materialize` are linear, `backing` reads a tangent's field
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from engine import _api
+from engine._backends import default_backend
 from engine._forward._compile import original
 from engine._forward._dispatch import SUBSTITUTES
 from engine._materialize import materialize
@@ -24,6 +26,7 @@ from engine._reverse._compile import forward_function
 from engine._reverse._nested import call_reference
 from rulescore import (
     AbstractZero,
+    MissingCapabilityError,
     ProjectTo,
     Tangent,
     ZeroTangent,
@@ -43,8 +46,18 @@ for _entry in (_dispatch.call, _dispatch.call1, _dispatch.call2):
 
 
 def _withgradient_reference(f: Any, *args: Any, backend: str | None = None) -> Any:
-    """`withgradient` as code the forward engine rewrites (the inner gradient is reverse)."""
-    return _api._nested_withgradient(f, *args)
+    """`withgradient` as code the forward engine rewrites: the reverse engine's reference
+    gradient, the forward engine's own (forward over forward), or a refusal (never another
+    engine silently put in place of the one asked for)."""
+    name = backend or default_backend()
+    if name == "reverse":
+        return _api._nested_withgradient(f, *args)
+    if name == "forward":  # forward over forward: the inner engine runs at its own level
+        return inspect.unwrap(_api.withgradient)(f, *args, backend=name)
+    raise MissingCapabilityError(
+        f"forward mode over the {name!r} engine's gradient is not supported: use "
+        "backend='reverse' (forward over reverse), or hessian(..., mode='reverse')"
+    )
 
 
 SUBSTITUTES[_api.withgradient] = _withgradient_reference

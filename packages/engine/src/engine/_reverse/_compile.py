@@ -73,7 +73,7 @@ def _transform(f: types.FunctionType) -> Transformed:
     debug = bool(os.environ.get("ENGINE_DEBUG_PASSES"))
     receiver = _constructor_receiver(f)
     check_supported(tree, filename, receiver)
-    names = Names(tree)
+    names = Names(tree, reserved=f.__code__.co_freevars)
     flat = flatten(tree, names, filename, receiver)
     _show("flatten", flat, debug)
     jump_free = remove_jumps(flat, names)

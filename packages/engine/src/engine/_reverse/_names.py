@@ -18,9 +18,10 @@ __all__ = ["Names"]
 class Names:
     """Fresh identifiers for one transformed function."""
 
-    def __init__(self, tree: ast.AST) -> None:
+    def __init__(self, tree: ast.AST, reserved: tuple[str, ...] = ()) -> None:
         self._used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
         self._used |= {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg)}
+        self._used |= set(reserved)  # the function's free variables, even if unread here
         self._adjoints: dict[str, str] = {}
         self._helpers: dict[str, str] = {}
         self._counter = itertools.count(1)

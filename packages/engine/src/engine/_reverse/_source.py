@@ -83,8 +83,18 @@ def _holds(
 ) -> bool:
     if isinstance(node, ast.FunctionDef) and node.name != code.co_name:
         return False
+    if _parameters(node.args) != code.co_varnames[: len(_parameters(node.args))]:
+        return False  # `lambda x: (lambda y: ...)`: the inner one's span holds the outer's code
     start, end = _span(node)
     return all(start <= (a, c) and (b, d) <= end for a, b, c, d in spans)
+
+
+def _parameters(args: ast.arguments) -> tuple[str, ...]:
+    """The parameter names in the order of `co_varnames`: positional, keyword-only, `*args`,
+    `**kwargs`."""
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return tuple(names)
 
 
 def _inside(node: ast.FunctionDef | ast.Lambda, other: ast.FunctionDef | ast.Lambda) -> bool:

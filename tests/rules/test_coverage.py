@@ -12,7 +12,7 @@ PAGE = Path(__file__).parents[2] / "docs" / "coverage.md"
 
 # Raise these when coverage grows; a drop is a regression (a rule lost or unregistered).
 FLOOR = {
-    "numpy": 374,
+    "numpy": 375,
     "numpy.linalg": 31,
     "numpy.fft": 18,
     "numpy.ndarray": 42,

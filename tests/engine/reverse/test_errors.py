@@ -489,3 +489,12 @@ def test_solver_given_a_closure_over_a_differentiated_value_raises() -> None:
     (g,) = engine.gradient(area_with_args, 0.7)
     h = 1e-6
     assert g == pytest.approx((area_with_args(0.7 + h) - area_with_args(0.7 - h)) / (2 * h))
+
+
+@pytest.mark.parametrize("backend", ["reverse", "forward"])
+def test_numbers_put_into_an_object_array_raise_instead_of_losing_their_derivative(backend):
+    def f(x):
+        return np.asanyarray(x, dtype=object)[0] * 1.0
+
+    with pytest.raises(MissingRuleError, match="to dtype object"):
+        engine.gradient(f, np.array([1.0, 2.0]), backend=backend)

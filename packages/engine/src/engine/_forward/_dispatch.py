@@ -50,6 +50,7 @@ from rulescore import (
     Thunk,
     UnsupportedConstructError,
     ZeroTangent,
+    add_tangents,
     backing,
     frule,
     unthunk,
@@ -183,6 +184,12 @@ def _apply(
     leading = (_config[0], tangents) if info.config is not None else (tangents,)
     if level_of(primals) or level_of(tangents) or any(map(level_of, kwargs.values())):
         y, dy = call(rule, *leading, *primals, **kwargs)  # outer levels: through the rule
+        if level_of(y) >= level:
+            # A callable argument held duals of this level (a closure the rule called): the
+            # part of the tangent they carry came out inside `y`; `dy`'s own part of this
+            # level is of second order.
+            y, held = split(y, level)
+            dy = add_tangents(held, split(dy, level)[0])
     else:
         y, dy = rule(*leading, *primals, **kwargs)
     return join(y, dy, level)

@@ -28,6 +28,7 @@ from typing import Any
 from rulescore import (
     MissingRuleError,
     NoTangent,
+    NotImplementedTangent,
     Tangent,
     Thunk,
     UnsupportedConstructError,
@@ -225,6 +226,12 @@ def level_of(value: Any, depth: int = 0) -> int:
         return max(level_of(part, depth + 1) for part in parts)
     if depth < 4 and isinstance(value, Tangent):  # a structural cotangent, reverse over it
         return max((level_of(v, depth + 1) for v in backing(value).values()), default=0)
+    if depth < 3 and kind is types.MethodType:
+        return level_of(value.__self__, depth + 1)
+    if depth < 3 and callable(value) and not isinstance(value, type):
+        fields = getattr(value, "__dict__", None)  # a callable object (`np.vectorize`)
+        if fields:
+            return max((level_of(v, depth + 1) for v in fields.values()), default=0)
     return 0
 
 
@@ -305,6 +312,11 @@ def join(primal: Any, tangent: Any, level: int) -> Any:
     tangent = unthunk(tangent)
     if _is_zero(tangent):
         return primal
+    if isinstance(tangent, NotImplementedTangent):  # forward mode needs every tangent it makes
+        raise MissingRuleError(
+            f"a rule does not implement a derivative this forward pass needs: {tangent.info} "
+            f"(at {tangent.location})"
+        )
     kind = type(primal)
     if kind is tuple or kind is list or isinstance(primal, tuple):
         if isinstance(tangent, Tangent):

@@ -38,6 +38,8 @@ from rulescore import (
     RuleInfo,
     ZeroTangent,
     frule,
+    has_tangent_space,
+    not_implemented,
     rrule,
     unthunk,
 )
@@ -91,6 +93,8 @@ def linear_rule(
         y = f(*args, **kwargs)
 
         def linear_pullback(dy: Any) -> tuple[Any, ...]:
+            if _to_objects(y, args, indices):
+                return _unknown(f"{name} to dtype object", args, indices)
             dy = unthunk(dy)
             if isinstance(dy, AbstractZero) or adjoint is None:
                 cotangents: tuple[Any, ...] = (ZeroTangent(),) * len(indices)
@@ -122,6 +126,8 @@ def linear_rule(
         dxs = [unthunk(tangents[1 + i]) for i in indices]
         if all(isinstance(dx, AbstractZero) for dx in dxs):
             return y, ProjectTo(y)(ZeroTangent())
+        if _to_objects(y, args, indices):
+            return y, not_implemented(f"derivative through `{name}` to dtype object")
         dense = [_dense(args[i], dx) for i, dx in zip(indices, dxs, strict=True)]
         if tangent is None:
             full = list(args)
@@ -136,6 +142,25 @@ def linear_rule(
 
     rrule.add(RuleInfo(f, (), linear_rrule, "rule", None, location))
     frule.add(RuleInfo(f, (), linear_frule, "rule", None, location))
+
+
+def _to_objects(y: Any, args: tuple[Any, ...], indices: tuple[int, ...]) -> bool:
+    """Whether numbers with derivatives went into an object array (which has no tangent
+    space here): their derivatives are then unknown, not zero."""
+    if not (isinstance(y, np.ndarray) and y.dtype.kind == "O"):
+        return False
+    return any(has_tangent_space(args[i]) for i in indices)
+
+
+def _unknown(what: str, args: tuple[Any, ...], indices: tuple[int, ...]) -> tuple[Any, ...]:
+    unknown = not_implemented(f"derivative through `{what}`")
+    return (
+        NoTangent(),
+        *(
+            unknown if i in indices and has_tangent_space(x) else NoTangent()
+            for i, x in enumerate(args)
+        ),
+    )
 
 
 def _linear_indices(linear: Sequence[int] | None, args: tuple[Any, ...]) -> tuple[int, ...]:

@@ -98,7 +98,7 @@ def test_frule(
     what = f"{label}: output tangent"
     dy = deep_unthunk(dy)
     if isinstance(rand_tangent(y_want, rng), NoTangent):
-        if not no_tangent_anywhere(dy):
+        if not no_tangent_anywhere(dy) and not isinstance(dy, NotImplementedTangent):
             raise RuleTestFailure(
                 f"{what}: the output has no tangent space, so its tangent must "
                 f"be NoTangent(), got {dy!r:.80}"

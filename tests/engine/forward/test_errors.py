@@ -217,3 +217,20 @@ def test_inputs_are_not_mutated() -> None:
     engine.jvp(f, (list(xs), dict(d), a), ([1.0, 1.0], {"w": 1.0}, np.ones(2)))
     assert xs == [1.0, 2.0] and d == {"w": 3.0}
     np.testing.assert_array_equal(a, [1.0, 2.0])
+
+
+def test_solver_given_a_closure_over_a_dual_is_refused_and_args_work() -> None:
+    import scipy.integrate
+
+    def area(a):
+        return scipy.integrate.quad(lambda t: np.sin(a * t), 0.0, 1.0)[0]
+
+    with pytest.raises(MissingRuleError, match="pass them as arguments"):
+        engine.jvp(area, (0.7,), (1.0,))
+
+    def area_with_args(a):
+        return scipy.integrate.quad(lambda t, b: np.sin(b * t), 0.0, 1.0, args=(a,))[0]
+
+    _, dy = engine.jvp(area_with_args, (0.7,), (1.0,))
+    h = 1e-6
+    assert dy == pytest.approx((area_with_args(0.7 + h) - area_with_args(0.7 - h)) / (2 * h))

@@ -24,6 +24,7 @@ import functools
 import inspect
 import operator
 import types
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -183,7 +184,7 @@ def _apply(
     assert rule is not None
     leading = (_config[0], tangents) if info.config is not None else (tangents,)
     if level_of(primals) or level_of(tangents) or any(map(level_of, kwargs.values())):
-        y, dy = call(rule, *leading, *primals, **kwargs)  # outer levels: through the rule
+        y, dy = _through_rule(f, rule, leading, primals, kwargs, level)
         if level_of(y) >= level:
             # A callable argument held duals of this level (a closure the rule called): the
             # part of the tangent they carry came out inside `y`; `dy`'s own part of this
@@ -193,6 +194,29 @@ def _apply(
     else:
         y, dy = rule(*leading, *primals, **kwargs)
     return join(y, dy, level)
+
+
+# The rules whose bodies run through the dispatch now, with the level they serve.
+_rules_running: ContextVar[tuple[tuple[Any, int], ...]] = ContextVar("rules_running", default=())
+
+
+def _through_rule(
+    f: Any, rule: Any, leading: tuple[Any, ...], primals: tuple[Any, ...], kwargs: Any, level: int
+) -> Any:
+    """Run `rule`'s body through the dispatch (its primals hold duals of outer levels, or a
+    callable holding this level's). If the body calls `f` again with this level's duals
+    still inside (a solver's callable capturing them), its rule cannot separate them."""
+    running = _rules_running.get()
+    if any(g is f and lv == level for g, lv in running):
+        raise MissingRuleError(
+            f"the rule of `{qualified_name(f)}` cannot follow the derivatives of values its "
+            "callable captures in forward mode: pass them as arguments (a solver's `args=`)"
+        )
+    token = _rules_running.set((*running, (f, level)))
+    try:
+        return call(rule, *leading, *primals, **kwargs)  # outer levels: through the rule
+    finally:
+        _rules_running.reset(token)
 
 
 def _structural(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

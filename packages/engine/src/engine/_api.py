@@ -207,8 +207,8 @@ def jvp(
 ) -> tuple[Any, Any]:
     """`jvp(f, primals, tangents)`: `(f(*primals), J @ tangents)`, forward mode (as JAX's).
 
-    Uses the `forward` engine unless `backend=` names another; an engine without forward
-    mode gets the product from pullbacks (one per output entry). The tangent is
+    Uses the `forward` engine unless `backend=` names another; the built-in reverse-mode
+    engines make the product from pullbacks (one per output entry). The tangent is
     materialized like a gradient: zeros of the output's shape where it is zero.
 
     >>> import numpy as np
@@ -219,15 +219,8 @@ def jvp(
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
     engine = get_engine(backend or "forward")
-    if isinstance(engine, HasForwardMode):
-        y, dy = engine.frule_via_ad((NoTangent(), *tangents), f, *primals)
-        return y, materialize(y, dy)
-    y, back = engine.rrule_via_ad(f, *primals)
-    coefficients = []
-    for direction in directions(y):
-        cotangents = back(direction)[1:]
-        coefficients.append(sum(inner(c, t) for c, t in zip(cotangents, tangents, strict=True)))
-    return y, materialize(y, combine(y, coefficients))
+    y, dy = engine.frule_via_ad((NoTangent(), *tangents), f, *primals)
+    return y, materialize(y, dy)
 
 
 def hvp(f: Callable[[Any], Any], x: Any, v: Any, *, backend: str | None = None) -> Any:

@@ -6,12 +6,12 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from engine._basis import combine, directions, inner
+from engine._crossmode import pullback_from_pushforwards
 from engine._forward import _dispatch
 from engine._forward._compile import transformed
 from engine._forward._dual import extract, join, new_level
 from engine._plugins import load_plugins
-from rulescore import HasForwardMode, NoTangent, ProjectTo, RuleConfig, Tangent, ZeroTangent
+from rulescore import HasForwardMode, RuleConfig, Tangent
 
 __all__ = ["ForwardEngine"]
 
@@ -51,35 +51,13 @@ class ForwardEngine(RuleConfig, HasForwardMode):
 
     def rrule_via_ad(self, f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """`(y, pullback)` from the Jacobian, one forward pass per input coordinate."""
-        columns: list[tuple[int, Any]] = []  # (argument, output tangent) per direction
-        y: Any = None
-        for position, x in enumerate(args):
-            for direction in directions(x):
-                seeds = [ZeroTangent() for _ in args]
-                seeds[position] = direction
-                y, dy = self.frule_via_ad((NoTangent(), *seeds), f, *args, **kwargs)
-                columns.append((position, dy))
-        if not columns:
-            y = f(*args, **kwargs)
-
-        def forward_engine_pullback(dy: Any) -> tuple[Any, ...]:
-            grads: list[Any] = [NoTangent()]
-            for position, x in enumerate(args):
-                coefficients = [inner(dy, t) for p, t in columns if p == position]
-                grads.append(ProjectTo(x)(combine(x, coefficients)) if coefficients else _zero(x))
-            return tuple(grads)
-
-        return y, forward_engine_pullback
+        return pullback_from_pushforwards(self.frule_via_ad, f, args, kwargs)
 
     def show(self, f: Callable[..., Any]) -> str:
         """The code the forward engine runs for the Python function `f`."""
         if not isinstance(f, types.FunctionType):
             raise TypeError(f"show needs a Python function, got {type(f).__name__}")
         return transformed(f).source
-
-
-def _zero(x: Any) -> Any:
-    return NoTangent() if not directions(x) and not isinstance(x, float) else ZeroTangent()
 
 
 _dispatch.set_config(ForwardEngine())

@@ -39,6 +39,7 @@ from engine._forward._dual import (
     strip,
     strip_all,
 )
+from engine._forward._scalar import MISS, scalar_call
 from engine._reverse._dispatch import _MISSING, static_attribute
 from engine._reverse._location import user_location
 from engine._reverse._source import has_source
@@ -94,6 +95,10 @@ def call(f: Any, /, *args: Any, **kwargs: Any) -> Any:
             return call(SUBSTITUTES[f], *args, **kwargs)
         if f in _HIGHER_ORDER:
             return _HIGHER_ORDER[f](*args, **kwargs)
+    if not kwargs and args and kind is not types.FunctionType:
+        found = scalar_call(f, args, _config[0])
+        if found is not MISS:
+            return found
     level = max(map(level_of, args), default=0)
     if kwargs:
         level = max(level, *map(level_of, kwargs.values()))

@@ -194,12 +194,6 @@ HESSIAN_CASES = [
 
 
 _known(
-    UnsupportedConstructError,
-    "reverse over reverse differentiates the np.max rule's helper (rules/numpy/reductions.py "
-    "`_one_per_slice`): '`list.append` (it mutates the list in place) is not supported'",
-    ("hessian", "logsumexp_manual", "reverse", "reverse"),
-)
-_known(
     MissingCapabilityError,
     "tape over tape: 'the tape engine cannot differentiate `f` at traced values (nested "
     "differentiation, tape over tape): use backend='reverse' for higher order'",

@@ -89,6 +89,50 @@ def test_acc_adds_an_inplaceable_thunk_into_a_fresh_partner() -> None:
     np.testing.assert_array_equal(shared, [1.0, 1.0])
 
 
+def test_acc_adds_a_sparse_total_into_a_dense_partner_when_it_is_needed() -> None:
+    from rulescore import InplaceableThunk, Thunk, unthunk
+
+    def add_first(buffer):
+        buffer[0] += 10.0
+        return buffer
+
+    def sparse():
+        return InplaceableThunk(add_first, Thunk(lambda: np.array([10.0, 0.0])))
+
+    # The partner is still held (as by a sibling cotangent's thunk): the sum waits, then
+    # writes into the partner once nothing else holds it.
+    partner = np.ones(2) * 2.0
+    address = partner.ctypes.data
+    result = acc(sparse(), partner)
+    del partner
+    value = unthunk(result)
+    np.testing.assert_array_equal(value, [12.0, 2.0])
+    assert value.ctypes.data == address
+    # Still held when the sum is needed: a copy is written, the partner left alone.
+    shared = np.ones(2)
+    np.testing.assert_array_equal(unthunk(acc(sparse(), shared)), [11.0, 1.0])
+    np.testing.assert_array_equal(shared, [1.0, 1.0])
+    # A dense total held elsewhere too (`alias`), a sparse part: the same.
+    alias = shared
+    np.testing.assert_array_equal(unthunk(acc(shared, sparse())), [11.0, 1.0])
+    np.testing.assert_array_equal(alias, [1.0, 1.0])
+
+
+def test_sparse_cotangents_of_max_and_indexing_add_into_one_array() -> None:
+    z = np.array([[1.0, 4.0, 2.0], [3.0, -1.0, 0.5]])
+    labels = np.array([2, 0])
+
+    def loss(z):  # the shape of a softmax cross-entropy
+        m = np.max(z, axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.sum(np.exp(z - m), axis=1))
+        return np.mean(lse - z[np.arange(2), labels])
+
+    (g,) = engine.gradient(loss, z)
+    p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    p[np.arange(2), labels] -= 1.0
+    np.testing.assert_allclose(g, p / 2, rtol=1e-14, atol=1e-16)
+
+
 def test_the_dispatch_cache_keeps_no_instance_alive() -> None:
     import gc
     import weakref

@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 import rules.numpy.reductions  # noqa: F401  (registers the rules)
-from rulescore import NoTangent, ZeroTangent, frule, rrule, unthunk
+from rulescore import (
+    InplaceableThunk,
+    NoTangent,
+    ZeroTangent,
+    accumulate,
+    frule,
+    rrule,
+    unthunk,
+)
 from rulescore.testing import constant, test_frule, test_rrule
 
 # What the three test modules share; pytest's importlib mode puts no test directory on
@@ -196,6 +204,38 @@ def test_max_tie_with_initial():
     np.testing.assert_allclose(dx, [0.0, 1 / 3, 1 / 3])
     _, (_, dx) = pullback(np.max, x, initial=9.0)
     np.testing.assert_array_equal(dx, np.zeros(3))
+
+
+def _split_over_ties(x, seed, axis):
+    """The convention, written densely: the seed split equally over the entries tying."""
+    picked = x == np.max(x, axis=axis, keepdims=True)
+    count = np.sum(picked, axis=axis, keepdims=True)
+    return picked * (np.reshape(seed, np.shape(count)) / count)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (1, 2)])
+@pytest.mark.parametrize("tie", [False, True])
+def test_extremum_of_an_array_of_many_blocks(axis, tie):
+    # Large enough that the extrema are looked for block by block (`_BLOCK` entries).
+    rng = np.random.default_rng(3)
+    x = spread((70, 40, 30), np.float64, rng)
+    if tie:  # one slice, far from the first block, ties: the whole cotangent splits
+        x[-1, -1, -1] = x[-1, -2, -2] = np.max(x) + 1.0
+    y, back = rrule(np.max, x, axis=axis)
+    seed = rng.standard_normal(np.shape(y))
+    dx = unthunk(back(seed)[1])
+    np.testing.assert_allclose(dx, _split_over_ties(x, seed, axis), rtol=1e-15)
+    total = np.ones_like(x)  # the sparse cotangent added into another
+    accumulated = accumulate(total, back(seed)[1], inplace=True)
+    np.testing.assert_allclose(accumulated, 1.0 + dx, rtol=1e-15)
+
+
+def test_extremum_cotangent_is_sparse_without_ties():
+    x = np.array([[1.0, 3.0, 2.0], [5.0, 4.0, -1.0]])
+    _, back = rrule(np.max, x, axis=1)
+    assert isinstance(back(np.array([1.0, 2.0]))[1], InplaceableThunk)
+    _, back = rrule(np.max, np.array([[1.0, 3.0, 3.0]]), axis=1)
+    assert not isinstance(back(np.array([1.0]))[1], InplaceableThunk)
 
 
 def test_max_with_nan_and_nanmax():

@@ -78,22 +78,47 @@ def acc(total: Any, part: Any) -> Any:
         return total + part
     if isinstance(part, AbstractZero):
         return total
-    # `total` can add itself into a buffer: `part`'s value, if nothing else holds it (a
-    # thunk only the pullback's result held, about to be dropped), which saves its zeros.
-    if (
-        isinstance(total, InplaceableThunk)
-        and _getrefcount(total) <= _EXCLUSIVE - 1
-        and type(part) is Thunk
-        and _getrefcount(part) <= _EXCLUSIVE - 1
-    ):
+    # A sparse `total` (an index's scatter) adds itself into a dense buffer instead of
+    # materializing its zeros: `part`'s value if nothing else holds it (a thunk only the
+    # pullback's result held, about to be dropped), else later (see `_sparse_plus_dense`).
+    if isinstance(total, InplaceableThunk) and type(part) in (Thunk, np.ndarray):
+        owned = type(part) is Thunk and _getrefcount(part) <= _EXCLUSIVE - 1
         value = unthunk(part)
-        if _exclusive(value):
+        if owned and _exclusive(value):
             return total.add_fn(value)
+        if _addable(value):
+            return _sparse_plus_dense(total, part)
     if isinstance(total, Thunk) and _getrefcount(total) <= _EXCLUSIVE - 1:
         # Only the caller's adjoint holds the thunk: its value is the caller's to write into.
         total = unthunk(total)
     exclusive = _exclusive(total)  # before the call: its arguments hold references too
+    if not exclusive and isinstance(part, InplaceableThunk) and _addable(total):
+        return _sparse_plus_dense(part, total)
     return accumulate(total, part, inplace=exclusive)
+
+
+def _sparse_plus_dense(sparse: InplaceableThunk, dense: Any) -> Thunk:
+    """`sparse + dense`, computed when it is needed, into the dense array if by then nothing
+    else holds it, else into a copy. Typically its other holder was a sibling cotangent:
+    `x - m` gives `x` the seed itself and `m` a thunk of its sum, which holds the seed
+    until it runs, and that happens before `x`'s cotangent is needed."""
+    held = [dense]
+
+    def sparse_plus_dense() -> Any:
+        return sparse.add_fn(_take(held))
+
+    return Thunk(sparse_plus_dense)
+
+
+def _take(held: list[Any]) -> Any:
+    """The array in `held` (or a thunk's), as a buffer the caller may write into: itself if
+    `held` had the only reference, else a copy."""
+    value = held.pop()
+    if type(value) is Thunk and _getrefcount(value) <= 2:  # `value`, getrefcount's argument
+        value = value.unthunk()  # the thunk is freed: `value` alone holds the array
+    value = unthunk(value)
+    # `value`, `_exclusive`'s parameter, getrefcount's argument
+    return value if _exclusive(value, holders=3) else value.copy()
 
 
 # References to an adjoint array held only by the caller's variable: that variable, `acc`'s
@@ -101,13 +126,19 @@ def acc(total: Any, part: Any) -> Any:
 _EXCLUSIVE = 4
 
 
-def _exclusive(value: Any) -> bool:
+def _exclusive(value: Any, holders: int = _EXCLUSIVE) -> bool:
     return (
         type(value) is np.ndarray
-        and _getrefcount(value) <= _EXCLUSIVE
+        and _getrefcount(value) <= holders
         and value.base is None
         and value.flags.writeable
     )
+
+
+def _addable(value: Any) -> bool:
+    """Whether `value` (or a copy) is a buffer that any cotangent of the same primal can be
+    added into: a real or complex array (the primal's shape, as projections make it)."""
+    return type(value) is np.ndarray and value.dtype.kind in "fc"
 
 
 _getrefcount = getattr(sys, "getrefcount", lambda value: _EXCLUSIVE + 1)

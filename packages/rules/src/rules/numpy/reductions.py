@@ -63,8 +63,10 @@ from rules.numpy._reducing import (
     _rest,
     _tangent,
 )
+from rules.python.operators import scattered
 from rulescore import (
     AbstractZero,
+    InplaceableThunk,
     NoTangent,
     ProjectTo,
     Thunk,
@@ -332,18 +334,24 @@ for _f, _nan, _root in (
 _EXTREMUM_OPTIONS = {"axis", "keepdims", "initial", "where"}
 
 
-def _picked(
-    x: Any, chosen: Any, axes: tuple[int, ...], options: Options, nan: bool
-) -> tuple[Any, Any]:
-    """The entries of each slice equal to `chosen` (in the kept shape) and, per slice, the
-    number of ways the unit is split: those entries, plus a tying `initial=` (whose share
-    goes nowhere)."""
+def _equal_to(x: Any, chosen: Any, options: Options, nan: bool) -> Any:
+    """The entries of each slice equal to `chosen` (in the kept shape) that take part."""
     picked = x == chosen
     if not nan and np.isnan(chosen).any():  # a NaN result was made by the NaN entries
         picked = picked | (np.isnan(x) & np.isnan(chosen))
     mask = _mask(x, options, nan=False)
     if mask is not None:
         picked = picked & mask
+    return picked
+
+
+def _picked(
+    x: Any, chosen: Any, axes: tuple[int, ...], options: Options, nan: bool
+) -> tuple[Any, Any]:
+    """The entries of each slice equal to `chosen` (in the kept shape) and, per slice, the
+    number of ways the unit is split: those entries, plus a tying `initial=` (whose share
+    goes nowhere)."""
+    picked = _equal_to(x, chosen, options, nan)
     count = np.sum(picked, axis=axes, keepdims=True)
     if "initial" in options:
         count = count + (chosen == options["initial"])
@@ -365,16 +373,72 @@ def _extremum_weights(f: Any, x: Any, y: Any, options: Options, nan: bool) -> An
     return _selection(x, np.reshape(y, _kept(np.shape(x), axes)), axes, options, nan)
 
 
-def _extremum_cotangent(f: Any, x: Any, y: Any, dy: Any, options: Options, nan: bool) -> Any:
+def _extremum_cotangent(
+    f: Any, x: Any, y: Any, dy: Any, options: Options, nan: bool, project: Any
+) -> Any:
+    """The projected cotangent of `f(x)`: sparse (an `InplaceableThunk` that adds the seed
+    at one entry per slice) when no slice ties, else the seed split over the ties."""
     shape = np.shape(x)
     axes = _axes(options, len(shape))
     if f is np.ptp:
-        return _extremum_weights(f, x, y, options, nan) * _expand(dy, shape, axes)
+        return project(_extremum_weights(f, x, y, options, nan) * _expand(dy, shape, axes))
     kept = _kept(shape, axes)
-    picked, count = _picked(x, np.reshape(y, kept), axes, options, nan)
+    chosen, share = np.reshape(y, kept), np.reshape(dy, kept)
+    at = _one_per_slice(x, chosen, options, nan)
+    if at is not None:
+        return _at_extrema(at, share, axes, x, project)
+    picked, count = _picked(x, chosen, axes, options, nan)
     # The seed is divided per slice before it is spread: one pass over x instead of two.
-    share = np.reshape(dy, kept) / count
-    return picked * share
+    return project(picked * (share / count))
+
+
+# Entries compared at a time by `_one_per_slice`: a mask this small is reused from the
+# heap, where one of x's size would be fresh memory (page faults) at every call.
+_BLOCK = 1 << 16
+
+
+def _one_per_slice(x: Any, chosen: Any, options: Options, nan: bool) -> Any:
+    """The flat positions of the entries equal to `chosen` when each slice has exactly one;
+    `None` when some slice ties or may. Without `initial=` (which `where=` needs) every
+    slice has at least one (its extremum, or its NaN entries when that is NaN), except the
+    all-NaN slices of the nan-functions: so a total of one per slice is one in each."""
+    if options.keys() & {"initial", "where"} or np.ndim(x) == 0 or np.size(x) == 0:
+        return None
+    if nan and np.isnan(chosen).any():
+        return None
+    rows = max(1, _BLOCK * len(x) // np.size(x))
+    positions, found = [], 0
+    for start in range(0, len(x), rows):
+        block = slice(start, start + rows)
+        # `chosen` has one row when axis 0 is reduced
+        picked = _equal_to(x[block], chosen if len(chosen) == 1 else chosen[block], {}, nan)
+        positions.append(np.flatnonzero(picked) + start * (np.size(x) // len(x)))
+        found += len(positions[-1])
+        if found > np.size(chosen):
+            return None
+    return np.concatenate(positions) if found == np.size(chosen) else None
+
+
+# Positions only (integers): engines that differentiate the pullback (higher order) run it
+# as it is.
+non_differentiable(_one_per_slice)
+
+
+def _at_extrema(at: Any, share: Any, axes: tuple[int, ...], x: Any, project: Any) -> Any:
+    """Zeros with each slice's `share` at its extremum (flat positions `at`), as an
+    `InplaceableThunk`: an engine adds these few entries into a cotangent it already has."""
+    where = np.unravel_index(at, np.shape(x))
+    values = share[tuple(0 if i in axes else index for i, index in enumerate(where))]
+
+    def scatter() -> Any:
+        dtype = np.result_type(x, values)
+        return project(scattered(np.shape(x), dtype, where, values, True))
+
+    def add_into(acc: Any) -> Any:
+        acc[where] += values if np.iscomplexobj(acc) else np.real(values)
+        return acc
+
+    return InplaceableThunk(add_into, Thunk(scatter))
 
 
 def _extremum_frule(f: Any, nan: bool, tangents: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
@@ -401,8 +465,8 @@ def _extremum_rrule(f: Any, nan: bool, a: Any, *args: Any, **kwargs: Any) -> Any
         dy = unthunk(dy)
         if isinstance(dy, AbstractZero) or not active:
             return NoTangent(), project_a(ZeroTangent()), *_rest(args)
-        dx = _extremum_cotangent(f, x, y, dy, options, nan)
-        return NoTangent(), project_a(dx), *_rest(args)
+        dx = _extremum_cotangent(f, x, y, dy, options, nan, project_a)
+        return NoTangent(), dx, *_rest(args)
 
     return y, _named(extremum_pullback, f)
 

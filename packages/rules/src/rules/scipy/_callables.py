@@ -22,6 +22,8 @@ import functools
 import types
 from typing import Any
 
+import numpy as np
+
 from rulescore import NoTangent, has_tangent_space, not_implemented
 
 __all__ = ["callable_cotangent", "has_tangents"]
@@ -60,7 +62,9 @@ def _reached(f: Any, depth: int) -> list[Any]:
     if isinstance(f, types.FunctionType):
         held = [_contents(cell) for cell in f.__closure__ or ()]
         return held + _nested(held, depth)
-    if isinstance(f, (types.BuiltinFunctionType, type, types.ModuleType)) or not callable(f):
+    if isinstance(f, (types.BuiltinFunctionType, type, types.ModuleType, np.ufunc)):
+        return []
+    if not callable(f):
         return []
     fields = list(getattr(f, "__dict__", {}).values())
     for cls in type(f).__mro__:

@@ -126,8 +126,10 @@ def _inverse_congruence(lower: Any, phi: Any) -> Any:
         return _right_solve(np.linalg.solve(_mH(lower), phi), lower)
     from scipy.linalg import solve_triangular
 
-    left = solve_triangular(lower, phi, lower=True, trans="C")  # L^H left = phi
-    return _mH(solve_triangular(lower, _mH(left), lower=True, trans="C"))
+    # The factor came from `cholesky`, which refuses non-finite input: a non-finite cotangent
+    # propagates (as NaN) instead of making SciPy raise, and SciPy's checking pass is saved.
+    left = solve_triangular(lower, phi, lower=True, trans="C", check_finite=False)
+    return _mH(solve_triangular(lower, _mH(left), lower=True, trans="C", check_finite=False))
 
 
 @rrule.register(np.linalg.cholesky)

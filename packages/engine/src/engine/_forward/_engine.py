@@ -24,6 +24,7 @@ class ForwardEngine(RuleConfig, HasForwardMode):
     function (`gradient`, `jacobian`, ...) works with `backend="forward"`; it is the right
     choice for few inputs and many outputs.
 
+    >>> from rulescore import NoTangent
     >>> engine = ForwardEngine()
     >>> engine.frule_via_ad((NoTangent(), 1.0), lambda x: 5 * x + 3, 10.0)
     (53.0, 5.0)

@@ -2,7 +2,8 @@
 
 `engine.gradient` differentiates ordinary code (loops, branches, a user's helpers) from its
 source; NumPy calls go through the rule library, and two rules of its own (`softplus`,
-`affine`) are picked up as soon as they are registered. The harness then checks those rules.
+`affine`) are picked up as soon as they are registered. Forward mode (`jvp`) and the
+Hessian (forward over reverse) run on the same code. The harness then checks those rules.
 Run it with `python3 dev.py demo`.
 """
 
@@ -62,6 +63,27 @@ def main() -> None:
     print(f"d loss / d b, engine.gradient:          {np.array2string(db, precision=6)}")
     print(f"d loss / d b, finite differences:       {np.array2string(fd[1], precision=6)}")
     print(f"max |engine - FD| over w, b and x: {worst:.2e}")
+
+    direction = rng.standard_normal(4)
+    _, slope = engine.jvp(loss, (w, b, x), (np.zeros((4, 4)), direction, np.zeros(4)))
+    print(
+        f"forward mode, d loss along a direction of b: {slope:.6f} (gradient: {db @ direction:.6f})"
+    )
+    hessian = engine.hessian(lambda b: loss(w, b, x), b)  # forward over reverse
+    fd_hessian = np.stack(
+        [
+            (
+                engine.gradient(loss, w, b + 1e-6 * e, x)[1]
+                - engine.gradient(loss, w, b - 1e-6 * e, x)[1]
+            )
+            / 2e-6
+            for e in np.eye(4)
+        ],
+        axis=1,
+    )
+    print(
+        f"hessian in b, max |engine - FD of the gradient|: {np.abs(hessian - fd_hessian).max():.2e}"
+    )
 
     f = lambda x: 5 * x + 3  # noqa: E731  (the seed's example)
     print(f"\nf(10) = {f(10)}, derivative(f)(10) = {engine.derivative(f)(10)}, and the code:")

@@ -17,32 +17,15 @@ import operator
 import threading
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from engine._forward._rewrite import OPERATORS, rewrite
+from engine._forward._rewrite import rewrite
 from engine._reverse._names import Names
 from engine._reverse._source import function_tree
+from engine._syntax import OPERATORS
+from engine._transformed import Transformed
 
 __all__ = ["forward_version", "is_forward_code", "original", "transformed"]
-
-
-@dataclass(frozen=True)
-class Transformed:
-    """A function's rewritten code: its text and how to instantiate it."""
-
-    source: str
-    code: types.CodeType
-    helper_cells: dict[str, types.CellType]
-
-    def instantiate(self, f: types.FunctionType) -> Callable[..., Any]:
-        """The engine's version of `f`: `f`'s defaults and closure, the helpers' cells."""
-        cells = dict(zip(f.__code__.co_freevars, f.__closure__ or (), strict=True))
-        closure = tuple(self.helper_cells.get(n) or cells[n] for n in self.code.co_freevars)
-        version = types.FunctionType(self.code, f.__globals__, f.__name__, f.__defaults__, closure)
-        if f.__kwdefaults__:
-            version.__kwdefaults__ = f.__kwdefaults__
-        return version
 
 
 _cache: dict[types.CodeType, Transformed] = {}

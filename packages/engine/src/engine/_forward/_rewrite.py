@@ -21,26 +21,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-__all__ = ["OPERATORS", "rewrite"]
+from engine._syntax import OPERATORS
 
-OPERATORS: dict[type[ast.AST], str] = {
-    ast.Add: "add",
-    ast.Sub: "sub",
-    ast.Mult: "mul",
-    ast.MatMult: "matmul",
-    ast.Div: "truediv",
-    ast.FloorDiv: "floordiv",
-    ast.Mod: "mod",
-    ast.Pow: "pow",
-    ast.LShift: "lshift",
-    ast.RShift: "rshift",
-    ast.BitOr: "or_",
-    ast.BitXor: "xor",
-    ast.BitAnd: "and_",
-    ast.USub: "neg",
-    ast.UAdd: "pos",
-    ast.Invert: "invert",
-}
+__all__ = ["rewrite"]
 
 
 def rewrite(tree: ast.FunctionDef, helper: Any) -> ast.FunctionDef:

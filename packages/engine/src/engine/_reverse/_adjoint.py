@@ -41,26 +41,9 @@ from engine._reverse._scopes import (
     differentiable_reads,
     parameters,
 )
+from engine._syntax import OPERATORS
 
 __all__ = ["Generated", "generate"]
-
-_OPERATORS: dict[type[ast.AST], str] = {
-    ast.Add: "add",
-    ast.Sub: "sub",
-    ast.Mult: "mul",
-    ast.MatMult: "matmul",
-    ast.Div: "truediv",
-    ast.FloorDiv: "floordiv",
-    ast.Mod: "mod",
-    ast.Pow: "pow",
-    ast.LShift: "lshift",
-    ast.RShift: "rshift",
-    ast.BitOr: "or_",
-    ast.BitXor: "xor",
-    ast.BitAnd: "and_",
-    ast.USub: "neg",
-    ast.UAdd: "pos",
-}
 
 
 @dataclass
@@ -290,11 +273,11 @@ class _Generator:
             args = [self.helper("getitem"), value.value, index]
             return ast.Call(call, args, []), _inputs([value.value], g, 1)
         if isinstance(value, ast.BinOp):
-            op = self.helper(_OPERATORS[type(value.op)])
+            op = self.helper(OPERATORS[type(value.op)])
             operands = [value.left, value.right]
             return ast.Call(self.helper("call2"), [op, *operands], []), _inputs(operands, g, 1)
         if isinstance(value, ast.UnaryOp):
-            op = self.helper(_OPERATORS[type(value.op)])
+            op = self.helper(OPERATORS[type(value.op)])
             operand = value.operand
             return ast.Call(self.helper("call1"), [op, operand], []), _inputs([operand], g, 1)
         if isinstance(value, (ast.Tuple, ast.List)):

@@ -14,7 +14,6 @@ import os
 import threading
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from engine._reverse import _runtime
@@ -25,26 +24,9 @@ from engine._reverse._jumps import remove_jumps
 from engine._reverse._markers import Primal, RuntimeRef
 from engine._reverse._names import Names
 from engine._reverse._source import GENERATED, FunctionSource, function_tree
+from engine._transformed import Transformed
 
-__all__ = ["Transformed", "forward_function", "transformed"]
-
-
-@dataclass(frozen=True)
-class Transformed:
-    """A function's generated code: its source text and how to instantiate it."""
-
-    source: str
-    code: types.CodeType  # the forward function's code object
-    helper_cells: dict[str, types.CellType]  # identifier -> cell holding the helper
-
-    def instantiate(self, f: types.FunctionType) -> Callable[..., Any]:
-        """The forward function of `f`: `f`'s defaults and closure, the helpers' cells."""
-        cells = dict(zip(f.__code__.co_freevars, f.__closure__ or (), strict=True))
-        closure = tuple(self.helper_cells.get(n) or cells[n] for n in self.code.co_freevars)
-        forward = types.FunctionType(self.code, f.__globals__, f.__name__, f.__defaults__, closure)
-        if f.__kwdefaults__:
-            forward.__kwdefaults__ = f.__kwdefaults__
-        return forward
+__all__ = ["forward_function", "transformed"]
 
 
 _cache: dict[types.CodeType, Transformed] = {}

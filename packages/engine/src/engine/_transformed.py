@@ -1,0 +1,35 @@
+"""`Transformed`: a function's code as an engine rewrote it, and how to make it callable.
+
+Both source-to-source engines compile the rewritten function inside a factory whose
+parameters are the runtime helpers and the function's free variables; `instantiate` then
+builds the engine's version of a particular function object: its globals, defaults and
+closure cells (so `nonlocal`, recursion and globals behave as in the original), with the
+helpers' cells for the helper names.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Transformed"]
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """A function's generated code: its source text and how to instantiate it."""
+
+    source: str
+    code: types.CodeType  # the engine's version of the function
+    helper_cells: dict[str, types.CellType]  # identifier -> cell holding the helper
+
+    def instantiate(self, f: types.FunctionType) -> Callable[..., Any]:
+        """The engine's version of `f`: `f`'s defaults and closure, the helpers' cells."""
+        cells = dict(zip(f.__code__.co_freevars, f.__closure__ or (), strict=True))
+        closure = tuple(self.helper_cells.get(n) or cells[n] for n in self.code.co_freevars)
+        version = types.FunctionType(self.code, f.__globals__, f.__name__, f.__defaults__, closure)
+        if f.__kwdefaults__:
+            version.__kwdefaults__ = f.__kwdefaults__
+        return version

@@ -23,7 +23,7 @@ from typing import Any
 from engine._basis import combine, directions, inner
 from rulescore import NoTangent, ProjectTo, ZeroTangent, has_tangent_space
 
-__all__ = ["pullback_from_pushforwards", "pushforward_from_pullbacks"]
+__all__ = ["ForwardFromPullbacks", "pullback_from_pushforwards", "pushforward_from_pullbacks"]
 
 
 def pullback_from_pushforwards(
@@ -75,3 +75,17 @@ def pushforward_from_pullbacks(
             sum((inner(c, t) for c, t in zip(cotangents, tangents[1:], strict=True)), 0.0)
         )
     return y, combine(y, coefficients) if coefficients else ZeroTangent()
+
+
+class ForwardFromPullbacks:
+    """Mixin for a reverse-mode engine (put it before `RuleConfig` in the bases): its
+    `frule_via_ad` pushes forward by pulling back, one pullback per output coordinate."""
+
+    rrule_via_ad: Callable[..., Any]
+
+    def frule_via_ad(
+        self, tangents: tuple[Any, ...], f: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Any:
+        """`(y, dy)` along `tangents = (df, dx1, ...)`, from pullbacks: one per real
+        coordinate of the output (the `forward` engine does it in one pass)."""
+        return pushforward_from_pullbacks(self.rrule_via_ad, tangents, f, args, kwargs)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine._collector import gc_paused
-from engine._crossmode import pushforward_from_pullbacks
+from engine._crossmode import ForwardFromPullbacks
 from engine._plugins import load_plugins
 from engine._reverse import _dispatch
 from engine._reverse._compile import transformed
@@ -18,7 +18,7 @@ from rulescore import HasReverseMode, ProjectTo, RuleConfig
 __all__ = ["ReverseEngine"]
 
 
-class ReverseEngine(RuleConfig, HasReverseMode):
+class ReverseEngine(ForwardFromPullbacks, RuleConfig, HasReverseMode):
     """The `reverse` engine: differentiates Python functions from their source.
 
     >>> engine = ReverseEngine()
@@ -30,13 +30,6 @@ class ReverseEngine(RuleConfig, HasReverseMode):
     name = "reverse"
     # Cotangents of arrays read from globals and closures reach `Params` (see `_params`).
     implicit_parameters = True
-
-    def frule_via_ad(
-        self, tangents: tuple[Any, ...], f: Callable[..., Any], /, *args: Any, **kwargs: Any
-    ) -> Any:
-        """`(y, dy)` along `tangents = (df, dx1, ...)`, from pullbacks: one per real
-        coordinate of the output (the `forward` engine does it in one pass)."""
-        return pushforward_from_pullbacks(self.rrule_via_ad, tangents, f, args, kwargs)
 
     def rrule_via_ad(self, f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """`(y, pullback)` of `f(*args, **kwargs)`; `pullback(dy)` gives `(df, dx1, ...)`."""

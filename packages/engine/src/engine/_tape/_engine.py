@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine._crossmode import pushforward_from_pullbacks
+from engine._crossmode import ForwardFromPullbacks
 from engine._tape._structure import Template, children_of, gather, rebuild, scatter, template_of
 from engine._tape._tape import Tape, is_constant, is_traceable_leaf
 from engine._tape._tracer import Tracer, plain
@@ -23,7 +23,7 @@ from rulescore import (
 __all__ = ["TapeEngine"]
 
 
-class TapeEngine(RuleConfig, HasReverseMode):
+class TapeEngine(ForwardFromPullbacks, RuleConfig, HasReverseMode):
     """The `tape` engine: runs the function on tracers and records each NumPy call.
 
     It needs no source code (functions made by `exec`, callbacks), only that the
@@ -40,13 +40,6 @@ class TapeEngine(RuleConfig, HasReverseMode):
     """
 
     name = "tape"
-
-    def frule_via_ad(
-        self, tangents: tuple[Any, ...], f: Callable[..., Any], /, *args: Any, **kwargs: Any
-    ) -> Any:
-        """`(y, dy)` along `tangents = (df, dx1, ...)`, from pullbacks: one per real
-        coordinate of the output (the `forward` engine does it in one pass)."""
-        return pushforward_from_pullbacks(self.rrule_via_ad, tangents, f, args, kwargs)
 
     def rrule_via_ad(self, f: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """`(y, pullback)` of `f(*args, **kwargs)`; `pullback(dy)` gives `(df, dx1, ...)`.

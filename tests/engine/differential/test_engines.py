@@ -148,20 +148,10 @@ _known(
 )
 _known(
     UnsupportedConstructError,
-    "reverse over reverse differentiates library code that has no rule: '`try` statement is "
-    "not supported' (numpy normalize_axis_tuple for axis=, rules' det adjugate, "
-    "inspect.Signature.bind for np.fft), item assignment in the logsumexp rule, and "
-    "'the keyword argument `weight=` ... is not supported' through functools.partial",
-    *[
-        ("hessian", name, "reverse", "reverse")
-        for name in (
-            "reductions",
-            "linalg_det_inv_norm",
-            "fft_power_spectrum",
-            "partial_map_sorted",
-            "special_functions",
-        )
-    ],
+    "reverse over reverse: 'the keyword argument `weight=` of `engine._reverse._dispatch.call` "
+    "(it carries a derivative, and rules differentiate positional arguments only)' through "
+    "functools.partial",
+    ("hessian", "partial_map_sorted", "reverse", "reverse"),
 )
 
 

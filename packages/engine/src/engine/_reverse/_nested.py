@@ -12,6 +12,7 @@ way, so that `derivative(derivative(f))` is reverse over reverse.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from rulescore import (
     HasReverseMode,
     ProjectTo,
     RuleConfig,
+    Tangent,
     backing,
     has_tangent_space,
     non_differentiable,
@@ -30,6 +32,7 @@ from rulescore import (
     unthunk,
 )
 from rulescore._rules import RuleTable
+from rulescore._tangent_types.structural import map_leaves
 
 __all__ = ["call_reference"]
 
@@ -132,3 +135,13 @@ def _project_rrule(projector: Any, dx: Any) -> Any:
         return _runtime.NO, _runtime.NO, projector(dy)
 
     return projector(dx), project_pullback
+
+
+@rrule.register(Tangent._combine)
+def _tangent_combine_rrule(a: Any, b: Any, sign: int) -> Any:
+    """`a + b` (`sign` 1) or `a - b` (`sign` -1) of structural tangents: linear."""
+
+    def tangent_combine_pullback(dy: Any) -> tuple[Any, ...]:
+        return _runtime.NO, dy, dy if sign > 0 else map_leaves(operator.neg, dy), _runtime.NO
+
+    return a._combine(b, sign), tangent_combine_pullback

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from rulescore import AbstractZero, NoTangent, ProjectTo, ZeroTangent, unthunk
+from rulescore import AbstractZero, NoTangent, ProjectTo, ZeroTangent, non_differentiable, unthunk
 
 __all__: list[str] = []
 
@@ -98,6 +98,10 @@ def _axes(options: Options, ndim: int) -> tuple[int, ...]:
 
 def _kept(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+# Questions about shapes, met again when a pullback is differentiated (higher order).
+non_differentiable(_axes, _kept)
 
 
 def _expand(dy: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:

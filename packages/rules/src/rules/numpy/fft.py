@@ -25,7 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from rulescore import AbstractZero, NoTangent, ProjectTo, ZeroTangent, frule, rrule, unthunk
+from rulescore import (
+    AbstractZero,
+    NoTangent,
+    ProjectTo,
+    ZeroTangent,
+    frule,
+    non_differentiable,
+    rrule,
+    unthunk,
+)
 
 _SWAP = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}
 Adjoint = Callable[[Any, Any, dict[str, Any]], Any]
@@ -51,9 +60,8 @@ def _fit(a: Any, axes: list[int], sizes: list[int]) -> Any:
         current = a.shape[axis]
         if current > size:
             a = np.take(a, np.arange(size), axis=axis)
-        elif current < size:
-            widths = [(0, 0)] * a.ndim
-            widths[axis] = (0, size - current)
+        elif current < size:  # (built without mutation: differentiated again, higher order)
+            widths = [(0, size - current) if i == axis else (0, 0) for i in range(a.ndim)]
             a = np.pad(a, widths)
     return a
 
@@ -162,6 +170,11 @@ def _parameters(
     bound = signature.bind(a, *args, **kwargs)
     bound.apply_defaults()
     return dict(bound.arguments)
+
+
+# The transform's options by name (a pullback reads `n`, `axis`, `norm`) and constant
+# weights: no derivative, met again when a pullback is differentiated (higher order).
+non_differentiable(_parameters, _axes_and_sizes, _hermitian_weights)
 
 
 for _forward, _inverse in (

@@ -46,6 +46,7 @@ from rulescore import (
     ProjectTo,
     Thunk,
     ZeroTangent,
+    alias_rules,
     frule,
     non_differentiable,
     rrule,
@@ -147,15 +148,26 @@ def _adjugate(a: Any, det: Any) -> Any:
     s_j) U^H` from the SVD `a = U diag(s) Vh`."""
     det = np.asarray(det)
     if np.all(det != 0) and np.all(np.isfinite(det)):
-        try:
-            return det[..., None, None] * np.linalg.inv(a)
-        except LinAlgError:
-            pass
+        inverse = _inverse_or_none(a)
+        if inverse is not None:
+            return det[..., None, None] * inverse
     u, s, vh = np.linalg.svd(a)
     phase = np.linalg.det(u) * np.linalg.det(vh)
     return np.asarray(phase)[..., None, None] * (
         (_mH(vh) * _products_of_others(s)[..., None, :]) @ _mH(u)
     )
+
+
+def _inverse_or_none(a: Any) -> Any:
+    """`inv(a)`, or `None` where LAPACK finds `a` singular."""
+    try:
+        return np.linalg.inv(a)
+    except LinAlgError:
+        return None
+
+
+# Differentiated again (higher order), it is `inv`: the `try` is only the singular case.
+alias_rules(_inverse_or_none, np.linalg.inv)
 
 
 @frule.register(np.linalg.det)

@@ -158,18 +158,25 @@ def _(a: Any, *options: Any, **kwargs: Any) -> tuple[Any, Pullback]:
     complex_sign = np.iscomplexobj(sign)
 
     def logsumexp_pullback(dy: Any) -> tuple[Any, ...]:
+        # Built without mutation, so that the pullback can be differentiated (higher order).
         dlog = _seed_of_log(unthunk(dy), sign, complex_sign)
-        doptions: list[Any] = [NoTangent()] * len(options)
         if isinstance(dlog, AbstractZero):
-            if project_b is not None:
-                doptions[1] = project_b(dlog)
-            return NoTangent(), project_a(dlog), *doptions
+            db = project_b(dlog) if project_b is not None else NoTangent()
+            return NoTangent(), project_a(dlog), *_with_b(len(options), db)
         dlog = weights.expand(dlog)
-        if project_b is not None:
-            doptions[1] = project_b(Thunk(lambda: np.conj(weights.scale) * dlog))
-        return NoTangent(), project_a(np.conj(weights.w) * dlog), *doptions
+        db = (
+            project_b(Thunk(lambda: np.conj(weights.scale) * dlog))
+            if project_b is not None
+            else NoTangent()
+        )
+        return NoTangent(), project_a(np.conj(weights.w) * dlog), *_with_b(len(options), db)
 
     return result, logsumexp_pullback
+
+
+def _with_b(count: int, db: Any) -> tuple[Any, ...]:
+    """The cotangents of logsumexp's positional options: `db` for `b` (the second)."""
+    return tuple(db if i == 1 else NoTangent() for i in range(count))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -147,10 +147,9 @@ _known(
     ("vjp", "list_accumulate", "reverse"),
 )
 _known(
-    UnsupportedConstructError,
-    "reverse over reverse: 'the keyword argument `weight=` of `engine._reverse._dispatch.call` "
-    "(it carries a derivative, and rules differentiate positional arguments only)' through "
-    "functools.partial",
+    MissingRuleError,
+    "reverse over reverse through a functools.partial with keywords: 'no rule for "
+    "`engine._reverse._runtime.KwCotangents`' (the inner engine's keyword cotangents)",
     ("hessian", "partial_map_sorted", "reverse", "reverse"),
 )
 

@@ -415,7 +415,7 @@ def _callable_object(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> A
 
 def _partial(f: functools.partial[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     bound = len(f.args)
-    y, back = call(f.func, *f.args, *args, **{**f.keywords, **kwargs})
+    y, back = call(f.func, *(f.args + args), **{**f.keywords, **kwargs})  # (one `*`: see `_checks`)
     if back is None:
         return y, None
 

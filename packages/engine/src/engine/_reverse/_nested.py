@@ -17,13 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from engine._plugins import load_plugins
-from engine._reverse import _dispatch, _primitives, _runtime, _scalar
+from engine._reverse import _dispatch, _primitives, _runtime, _scalar, _substitutes
 from engine._reverse._compile import forward_function
 from engine._reverse._source import has_source
 from rulescore import (
-    HasReverseMode,
     ProjectTo,
-    RuleConfig,
     Tangent,
     backing,
     has_tangent_space,
@@ -43,12 +41,10 @@ def call_reference(f: Any, /, *args: Any, **kwargs: Any) -> Any:
     return handler(f, args, kwargs)
 
 
-def _call_rrule(config: RuleConfig, f: Any, /, *args: Any, **kwargs: Any) -> Any:
-    return config.rrule_via_ad(call_reference, f, *args, **kwargs)
-
-
+# Substitutes rather than rules: the code of `call_reference` is differentiated like user
+# code, keyword arguments that carry derivatives included (a `functools.partial`'s).
 for _entry in (_dispatch.call, _dispatch.call1, _dispatch.call2):
-    rrule.register(_entry, config=HasReverseMode)(_call_rrule)
+    _substitutes.SUBSTITUTES[_entry] = call_reference
 
 non_differentiable(
     _dispatch.handler_for,

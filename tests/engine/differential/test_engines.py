@@ -35,6 +35,7 @@ import engine
 from rulescore import (
     HasForwardMode,
     MissingCapabilityError,
+    MissingRuleError,
     NoTangent,
     Tangent,
     TangentTypeError,

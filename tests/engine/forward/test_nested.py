@@ -193,3 +193,14 @@ def test_forward_over_reverse_with_a_float32_input_keeps_the_dtype() -> None:
     assert h.dtype == np.float32
     t = np.tanh(x.astype(np.float64))
     np.testing.assert_allclose(h, 2 * (1 - t**2) * (1 - 3 * t**2), rtol=1e-5)
+
+
+def test_third_derivatives_push_forward_through_a_hessian() -> None:
+    def f(x):
+        return math.sin(x) * x**2
+
+    x = 0.7
+    third = -math.cos(x) * x**2 - 6 * math.sin(x) * x + 6 * math.cos(x)
+    for mode in ("forward", "reverse"):  # forward over (forward | reverse) over reverse
+        _, dy = engine.jvp(lambda v: engine.hessian(f, v, mode=mode), (x,), (1.0,))
+        assert dy == pytest.approx(third, rel=1e-10)

@@ -202,5 +202,5 @@ def test_third_derivatives_push_forward_through_a_hessian() -> None:
     x = 0.7
     third = -math.cos(x) * x**2 - 6 * math.sin(x) * x + 6 * math.cos(x)
     for mode in ("forward", "reverse"):  # forward over (forward | reverse) over reverse
-        _, dy = engine.jvp(lambda v: engine.hessian(f, v, mode=mode), (x,), (1.0,))
+        _, dy = engine.jvp(lambda v, mode=mode: engine.hessian(f, v, mode=mode), (x,), (1.0,))
         assert dy == pytest.approx(third, rel=1e-10)

@@ -110,13 +110,6 @@ _known(
     ("jvp", "tuple_output", "tape"),
     ("vjp", "tuple_output", "tape"),
 )
-_known(
-    TangentTypeError,
-    "tape: 'the tape engine cannot trace into a Particle argument (it follows floats, complex "
-    "numbers, arrays, and tuples, lists, dicts, namedtuples and dataclasses of them)'",
-    ("gradient", "plain_object_input", "tape"),
-    ("jvp", "plain_object_input", "tape"),
-)
 _TAPE_SCIPY = (
     "tape: SciPy functions written in Python (special.logsumexp, linalg.solve/cho_solve/expm) "
     "are not intercepted, so their rules are not used: 'np.asarray (or a conversion to an "

@@ -46,9 +46,9 @@ class TapeEngine(ForwardFromPullbacks, RuleConfig, HasReverseMode):
 
         The differentiable leaves of the positional arguments are traced (floats, complex
         numbers, ints at the top level, inexact NumPy scalars and arrays, and these inside
-        tuples, lists, dicts, namedtuples and dataclasses); keyword arguments are constants.
-        Cotangents have the structure of the arguments, `ZeroTangent()` where unused, and are
-        projected onto them.
+        tuples, lists, dicts, namedtuples, dataclasses, plain objects); keyword arguments are
+        constants. Cotangents have the structure of the arguments, `ZeroTangent()` where
+        unused, and are projected onto them.
         """
         if any(isinstance(leaf, Tracer) for leaf in _leaves((args, kwargs))):
             raise MissingCapabilityError(
@@ -95,8 +95,9 @@ def _trace_input(tape: Tape, value: Any, *, top: bool) -> Any:
     if has_tangent_space(value) and not is_constant(value):
         raise TangentTypeError(
             f"the tape engine cannot trace into a {type(value).__qualname__} argument (it "
-            "follows floats, complex numbers, arrays, and tuples, lists, dicts, namedtuples "
-            "and dataclasses of them): pass its arrays as arguments, or use backend='reverse'"
+            "follows floats, complex numbers, arrays, and tuples, lists, dicts, namedtuples, "
+            "dataclasses and plain objects of them): pass its arrays as arguments, or use "
+            "backend='reverse'"
         )
     return value
 

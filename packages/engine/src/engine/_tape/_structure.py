@@ -1,13 +1,15 @@
 """Where the tracers sit in a structured value, and cotangents moved along that structure.
 
 A *template* mirrors a value: a `Slot` for each tracer (its node on the tape), a `Branch`
-for a tuple, list, namedtuple, dict or dataclass holding tracers, and `None` for what holds
-none. `scatter` adds a structured cotangent into the nodes' cotangents; `gather` builds the
-structured cotangent of a value from its nodes' (`ZeroTangent()` where none arrived).
+for a tuple, list, namedtuple, dict, dataclass or plain object holding tracers, and `None`
+for what holds none. `scatter` adds a structured cotangent into the nodes' cotangents;
+`gather` builds the structured cotangent of a value from its nodes' (`ZeroTangent()` where
+none arrived).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from rulescore import (
     has_tangent_space,
     unthunk,
 )
+from rulescore._projection import object_fields
 
 __all__ = [
     "Branch",
@@ -80,7 +83,20 @@ def children_of(value: Any) -> dict[Any, Any] | None:
         return dict(value)
     if is_dataclass_instance(value):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+    if is_plain_object(value):
+        return dict(vars(value))
     return None
+
+
+def is_plain_object(value: Any) -> bool:
+    """An instance of a user's class holding its data in `__dict__` (not a function, class,
+    module or other callable): the tape looks into its fields, like a dataclass's."""
+    return (
+        object_fields(value) is not None
+        and isinstance(getattr(value, "__dict__", None), dict)
+        and not callable(value)
+        and not isinstance(value, type)
+    )
 
 
 def rebuild(value: Any, entries: dict[Any, Any]) -> Any:
@@ -91,7 +107,11 @@ def rebuild(value: Any, entries: dict[Any, Any]) -> Any:
         return type(value)(entries[i] for i in range(len(value)))
     if isinstance(value, dict):
         return entries
-    return dataclasses.replace(value, **entries)
+    if is_dataclass_instance(value):
+        return dataclasses.replace(value, **entries)
+    rebuilt = copy.copy(value)
+    vars(rebuilt).update(entries)
+    return rebuilt
 
 
 def template_of(value: Any, leaf: Callable[[Any], Slot | None]) -> Template:

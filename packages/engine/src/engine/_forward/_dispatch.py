@@ -239,12 +239,9 @@ def _structural(f: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     method = static_attribute(kind, "__call__")
     if type(method) is types.FunctionType:
         return call(method, f, *args, **kwargs)
-    if kind in _DESCRIPTORS and args and type(args[0]) is Dual:
+    if kind in _C_METHODS and args and type(args[0]) is Dual:
         raise MissingRuleError.for_callable(f)  # a C method never takes a dual as `self`
     return _opaque(f, args, kwargs)
-
-
-_DESCRIPTORS = (types.MethodDescriptorType, types.WrapperDescriptorType)
 
 
 def _construct(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -27,39 +27,68 @@ _state: dict[str, Any] = {"generation": None}
 def scalar_call(f: Any, args: tuple[Any, ...], config: RuleConfig) -> Any:
     """`f(*args)` with its tangent by the partials, or `MISS` when the fast path does not
     apply."""
-    level = 0
-    primals = []
-    for a in args:
-        kind = type(a)
-        if kind is Dual:
-            if type(a.primal) not in REAL or type(a.tangent) not in REAL:
-                return MISS
-            if level and a.level != level:
-                return MISS
-            level = a.level
-            primals.append(a.primal)
-        elif kind in REAL:
-            primals.append(a)
-        else:
+    if len(args) == 1:
+        return _unary(f, args[0], config)
+    if len(args) == 2:
+        return _binary(f, args[0], args[1], config)
+    return MISS
+
+
+def _unary(f: Any, a: Any, config: Any) -> Any:
+    if type(a) is not Dual or type(a.primal) not in REAL or type(a.tangent) not in REAL:
+        return MISS
+    x = a.primal
+    partials = _partials(f, (x,), config)
+    if partials is None or partials[0] is None:
+        return MISS
+    y = f(x)
+    if type(y) not in REAL:
+        return MISS
+    return Dual(y, partials[0](x, y) * a.tangent, a.level)
+
+
+def _binary(f: Any, a: Any, b: Any, config: Any) -> Any:
+    kind_a, kind_b = type(a), type(b)
+    if kind_a is Dual:
+        if type(a.primal) not in REAL or type(a.tangent) not in REAL:
             return MISS
+        x, level = a.primal, a.level
+    elif kind_a in REAL:
+        x, level = a, 0
+    else:
+        return MISS
+    if kind_b is Dual:
+        if type(b.primal) not in REAL or type(b.tangent) not in REAL:
+            return MISS
+        if level and b.level != level:
+            return MISS
+        z, level = b.primal, b.level
+    elif kind_b in REAL:
+        z = b
+    else:
+        return MISS
     if not level:
         return MISS
-    partials = _partials(f, primals, config)
+    partials = _partials(f, (x, z), config)
     if partials is None:
         return MISS
-    y = f(*primals)
+    p, q = partials
+    y = f(x, z)
     if type(y) not in REAL:
         return MISS
     dy: Any = 0.0
-    for a, partial in zip(args, partials, strict=True):
-        if type(a) is Dual:
-            if partial is None:
-                return MISS
-            dy = dy + partial(*primals, y) * a.tangent
+    if kind_a is Dual:
+        if p is None:
+            return MISS
+        dy = p(x, z, y) * a.tangent
+    if kind_b is Dual:
+        if q is None:
+            return MISS
+        dy = dy + q(x, z, y) * b.tangent
     return Dual(y, dy, level)
 
 
-def _partials(f: Any, primals: list[Any], config: RuleConfig) -> Any:
+def _partials(f: Any, primals: tuple[Any, ...], config: RuleConfig) -> Any:
     generation = (frule.generation, rrule.generation)
     if generation != _state["generation"]:
         _cache.clear()
@@ -70,7 +99,7 @@ def _partials(f: Any, primals: list[Any], config: RuleConfig) -> Any:
     except TypeError:  # an unhashable callable
         return None
     if found is _NONE:
-        found = _cache[key] = _scalar_rule_partials(f, tuple(primals), config)
+        found = _cache[key] = _scalar_rule_partials(f, primals, config)
     return found
 
 

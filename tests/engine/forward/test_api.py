@@ -155,3 +155,12 @@ def test_gradient_with_backend_forward_of_containers() -> None:
     forward = engine.gradient(f, {"w": 2.0, "b": [1.0, 5.0]}, 3.0, backend="forward")
     assert forward == engine.gradient(f, {"w": 2.0, "b": [1.0, 5.0]}, 3.0)
     assert forward == ({"w": 9.0, "b": [1.0, 0.0]}, 12.0)
+
+
+def test_jvp_tangent_never_aliases_the_inputs() -> None:
+    x, v = np.ones(3), np.array([1.0, 2.0, 3.0])
+    for f in (lambda a: a + 1.0, lambda a: a, lambda a: (a, a - 0.0)):
+        _, dy = engine.jvp(f, (x,), (v,))
+        for part in dy if isinstance(dy, tuple) else (dy,):
+            np.testing.assert_array_equal(part, v)
+            assert not np.may_share_memory(part, v)

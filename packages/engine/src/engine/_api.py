@@ -220,7 +220,20 @@ def jvp(
         raise ValueError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
     engine = get_engine(backend or "forward")
     y, dy = engine.frule_via_ad((NoTangent(), *tangents), f, *primals)
-    return y, materialize(y, dy)
+    return y, _unaliased(materialize(y, dy), (*primals, *tangents))
+
+
+def _unaliased(value: Any, inputs: tuple[Any, ...]) -> Any:
+    """`value` with every array that may share memory with an input array copied: a rule
+    may pass a tangent through unchanged (`x + 1`), and the user gets an array of their own."""
+    if isinstance(value, np.ndarray):
+        arrays = [a for a in inputs if isinstance(a, np.ndarray)]
+        return value.copy() if any(np.may_share_memory(value, a) for a in arrays) else value
+    if isinstance(value, dict):
+        return {k: _unaliased(v, inputs) for k, v in value.items()}
+    if type(value) in (tuple, list):
+        return type(value)(_unaliased(v, inputs) for v in value)
+    return value
 
 
 def hvp(f: Callable[[Any], Any], x: Any, v: Any, *, backend: str | None = None) -> Any:

@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from rulescore._arithmetic import add_tangents
 from rulescore._arrays import is_array, numpy
 from rulescore._errors import MissingRuleError
 from rulescore._overloading import overloadable
-from rulescore._projection import ProjectTo
+from rulescore._projection import ProjectTo, unbroadcast
 from rulescore._rules import RuleInfo, _caller_location, _normalize, frule, rrule
 from rulescore._tangent_types import (
     AbstractTangent,
@@ -90,10 +91,22 @@ def scalar_rule(f: Callable[..., Any], *partials: Partial, types: tuple[Any, ...
         _refuse_out(name, kwargs)
         y = f(*args, **kwargs)
         dy: Any = ZeroTangent()
+        owned = False  # whether `dy` is a temporary of this rule (then added into in place)
         for p, dx in zip(_padded(partials, args, name), tangents[1:], strict=True):
             dx = unthunk(dx)
-            if p is not None and not isinstance(dx, AbstractZero):
-                dy = dy + p(*args, y) * dx
+            if p is None or isinstance(dx, AbstractZero):
+                continue
+            derivative = p(*args, y)
+            if type(derivative) is int and derivative == 1:  # add, sub: no multiplication
+                term, fresh = dx, False
+            else:
+                term, fresh = _scaled(derivative, dx), True
+            if isinstance(term, AbstractZero):  # a partial that is zero (`copysign`'s)
+                continue
+            if isinstance(dy, ZeroTangent):
+                dy, owned = term, fresh
+            else:
+                dy, owned = _accumulated(dy, term, owned), True
         if is_array(y) and not isinstance(dy, AbstractTangent) and _shape_of(dy) != y.shape:
             # A tangent of a broadcast argument (with a constant partial) covers less than y.
             dy = numpy().broadcast_to(dy, y.shape).copy()
@@ -273,6 +286,37 @@ def _scaled(derivative: Any, dy: Any) -> Any:
 
 # References to a temporary: the caller's variable, `_scaled`'s parameter, getrefcount's.
 _TEMPORARY = 3
+
+
+def _accumulated(total: Any, term: Any, owned: bool) -> Any:
+    """`total + term`, written into `total` when it is a temporary the caller made (`owned`)
+    and keeps its shape and dtype. Under an outer differentiation its rules make it a plain
+    sum (the in-place write is not differentiable, and never needed there)."""
+    np = numpy()
+    if (
+        owned
+        and type(total) is np.ndarray
+        and np.shape(term) == total.shape
+        and np.result_type(total, term) == total.dtype
+    ):
+        return np.add(total, term, out=total)
+    return total + term
+
+
+def _accumulated_rrule(total: Any, term: Any, owned: bool) -> tuple[Any, Callable[[Any], Any]]:
+    def accumulated_pullback(dy: Any) -> tuple[Any, ...]:
+        return NoTangent(), unbroadcast(total, dy), unbroadcast(term, dy), NoTangent()
+
+    return total + term, accumulated_pullback
+
+
+def _accumulated_frule(tangents: tuple[Any, ...], total: Any, term: Any, owned: bool) -> Any:
+    _, d_total, d_term, _ = tangents
+    return total + term, add_tangents(unthunk(d_total), unthunk(d_term))
+
+
+rrule.register(_accumulated)(_accumulated_rrule)
+frule.register(_accumulated)(_accumulated_frule)
 
 
 def _padded(partials: tuple[Partial, ...], args: tuple[Any, ...], name: str) -> tuple[Partial, ...]:

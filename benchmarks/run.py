@@ -2,7 +2,7 @@
 
 Run on purpose, never part of the test suite:
 
-    python benchmarks/run.py [--repeats N] [--only NAME ...] [--backend NAME] [--json PATH]
+    python benchmarks/run.py [--repeats N] [--only NAME ...] [--backend NAME|all] [--json PATH]
 
 `--only` takes workload names (`mlp`) or their W-numbers (`W2`). Three things are measured:
 
@@ -24,8 +24,10 @@ Run on purpose, never part of the test suite:
    code transformed) and the second (warm), on W1 and, separately, on W5; the medians over
    3 processes are reported (byte-code caching on, see `first_gradient`).
 
-The exit status is 1 when a gradient errors or mismatches, else 0; missed speed targets are
-reported, not failed.
+`--backend all` runs the three built-in engines one after the other and ends with a table
+of the ratios per engine. The exit status is 1 when a gradient errors or mismatches (an
+engine's refusal, such as the tape's of SciPy functions it cannot intercept, counts), else
+0; missed speed targets are reported, not failed.
 """
 
 import argparse
@@ -56,6 +58,7 @@ FIRST_GRADIENT_ON = ["scalar_chain", "gp_loglik"]
 # A forward-only engine's gradient takes one pass per input coordinate: above this many,
 # one `jvp` (one pass) is timed instead, against the whole hand-written gradient.
 MAX_FORWARD_GRADIENT = 64
+BUILT_IN = ["reverse", "forward", "tape"]
 FRESH_KEYS = ("import_numpy_scipy", "import_engine", "first_gradient", "second_gradient")
 
 CHILD = """
@@ -190,7 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="timing rounds (default 7)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="workload names or W-numbers")
-    parser.add_argument("--backend", default=None, help="engine backend (default: the default)")
+    parser.add_argument(
+        "--backend",
+        default=None,
+        help="an engine, or `all` for every built-in one (default: the default)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
     opts = parser.parse_args(argv)
     if opts.repeats < 1:
@@ -203,8 +210,37 @@ def main(argv: list[str] | None = None) -> int:
         known = {k for w in chosen for k in (w.name, w.label.split()[0].lower())}
         if unknown := keys - known:
             parser.error(f"unknown workloads {sorted(unknown)}; see workloads.WORKLOADS")
+    backends = BUILT_IN if opts.backend == "all" else [opts.backend or engine.default_backend()]
+    reports = {backend: run_backend(backend, chosen, opts.repeats) for backend in backends}
+    if len(backends) > 1:
+        print("\nratio engine/hand per engine (a forward-only engine's `jvp` marked `jvp`)")
+        row("workload", *backends)
+        for w in chosen:
+            row(w.label, *(_cell(reports[b]["workloads"], w.name) for b in backends))
+    if opts.json:
+        opts.json.write_text(
+            json.dumps(reports if len(backends) > 1 else reports[backends[0]], indent=2) + "\n"
+        )
+    failed = [f"{label} ({b})" for b, report in reports.items() for label in report["failed"]]
+    if failed:
+        print(f"\nFAILED (error or mismatch): {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def _cell(results: list[dict[str, Any]], name: str) -> str:
+    found = next(r for r in results if r["name"] == name)
+    if "error" in found:
+        return "error"
+    if found["mismatch"]:
+        return "MISMATCH"
+    return f"{found['ratio']:.2f}" + (" jvp" if found["measured"] == "jvp" else "")
+
+
+def run_backend(backend: str, chosen: list[Any], repeats: int) -> dict[str, Any]:
+    """Correctness, steady-state ratios and fresh-process times of one engine, printed and
+    returned (with the labels of what failed)."""
     env = {
-        "backend": opts.backend or engine.default_backend(),
+        "backend": backend,
         "numpy": np.__version__,
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
@@ -212,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(", ".join(f"{k} {v}" for k, v in env.items()))
 
-    results = [bench(w, opts.backend, opts.repeats) for w in chosen]
-    print(f"\nsteady state, {opts.repeats} rounds, median per call; ratio = engine/hand")
+    results = [bench(w, backend, repeats) for w in chosen]
+    print(f"\nsteady state, {repeats} rounds, median per call; ratio = engine/hand")
     row("workload", "measured", "engine ms", "hand ms", "ratio", "min", "max", "target", "met")
     for r in (r for r in results if "ratio" in r):
         ratios = (f"{r[k]:.2f}" for k in ("ratio", "ratio_min", "ratio_max"))
@@ -226,21 +262,16 @@ def main(argv: list[str] | None = None) -> int:
         row(r["label"], measured, *times, *ratios, f"{r['target']:g}x", met)
 
     labels = {w.name: w.label for w in chosen}
-    fresh = {n: first_gradient(n, opts.backend) for n in FIRST_GRADIENT_ON if n in labels}
+    fresh = {n: first_gradient(n, backend) for n in FIRST_GRADIENT_ON if n in labels}
     if fresh:
         print(f"\nfresh process, median of {FRESH_PROCESSES} processes (ms)")
         row("workload", "np+scipy", "engine", "1st grad", "2nd grad")
         for n, t in fresh.items():
             row(labels[n], *(f"{t[k] * 1e3:.3f}" if k in t else "FAILED" for k in FRESH_KEYS))
-
-    if opts.json:
-        report = {"env": env, "repeats": opts.repeats, "workloads": results, "fresh": fresh}
-        opts.json.write_text(json.dumps(report, indent=2) + "\n")
+    print()
     failed = [r["label"] for r in results if "error" in r or r["mismatch"]]
     failed += [f"{labels[n]} (fresh process)" for n, t in fresh.items() if "error" in t]
-    if failed:
-        print(f"\nFAILED (error or mismatch): {', '.join(failed)}")
-    return 1 if failed else 0
+    return {"env": env, "repeats": repeats, "workloads": results, "fresh": fresh, "failed": failed}
 
 
 if __name__ == "__main__":

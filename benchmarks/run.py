@@ -24,10 +24,10 @@ Run on purpose, never part of the test suite:
    code transformed) and the second (warm), on W1 and, separately, on W5; the medians over
    3 processes are reported (byte-code caching on, see `first_gradient`).
 
-`--backend all` runs the three built-in engines one after the other and ends with a table
-of the ratios per engine. The exit status is 1 when a gradient errors or mismatches (an
-engine's refusal, such as the tape's of SciPy functions it cannot intercept, counts), else
-0; missed speed targets are reported, not failed.
+`--backend all` runs the three built-in engines one after the other, each in a process of
+its own, and ends with a table of the ratios per engine. The exit status is 1 when a
+gradient errors or mismatches (an engine's refusal, such as the tape's of SciPy functions
+it cannot intercept, counts), else 0; missed speed targets are reported, not failed.
 """
 
 import argparse
@@ -210,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         known = {k for w in chosen for k in (w.name, w.label.split()[0].lower())}
         if unknown := keys - known:
             parser.error(f"unknown workloads {sorted(unknown)}; see workloads.WORKLOADS")
-    backends = BUILT_IN if opts.backend == "all" else [opts.backend or engine.default_backend()]
-    reports = {backend: run_backend(backend, chosen, opts.repeats) for backend in backends}
+    if opts.backend == "all":
+        backends = BUILT_IN
+        reports = {backend: run_in_own_process(backend, argv) for backend in backends}
+    else:
+        backends = [opts.backend or engine.default_backend()]
+        reports = {backends[0]: run_backend(backends[0], chosen, opts.repeats)}
     if len(backends) > 1:
         print("\nratio engine/hand per engine (a forward-only engine's `jvp` marked `jvp`)")
         row("workload", *backends)
@@ -225,6 +229,24 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print(f"\nFAILED (error or mismatch): {', '.join(failed)}")
     return 1 if failed else 0
+
+
+def run_in_own_process(backend: str, argv: list[str] | None) -> dict[str, Any]:
+    """`run_backend` in a fresh process (this script with `--backend backend`): one engine's
+    allocations never slow the next one down (memory fragmentation, page faults)."""
+    others = list(sys.argv[1:] if argv is None else argv)
+    if "--backend" in others:
+        i = others.index("--backend")
+        del others[i : i + 2]
+    if "--json" in others:
+        i = others.index("--json")
+        del others[i : i + 2]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        cmd = [sys.executable, __file__, *others, "--backend", backend, "--json", str(out)]
+        subprocess.run(cmd, check=False)
+        report: dict[str, Any] = json.loads(out.read_text())
+    return report
 
 
 def _cell(results: list[dict[str, Any]], name: str) -> str:

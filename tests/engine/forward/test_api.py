@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import engine
-from rulescore import NoTangent, TangentTypeError, ZeroTangent
+from rulescore import NoTangent, TangentShapeError, TangentTypeError, ZeroTangent
 from rulescore.testing import jacobian as fd_jacobian
 
 RNG = np.random.default_rng(3)
@@ -164,3 +164,10 @@ def test_jvp_tangent_never_aliases_the_inputs() -> None:
         for part in dy if isinstance(dy, tuple) else (dy,):
             np.testing.assert_array_equal(part, v)
             assert not np.may_share_memory(part, v)
+
+
+def test_jvp_projects_tangents_onto_their_primals() -> None:
+    with pytest.raises(TangentShapeError, match="does not fit"):
+        engine.jvp(lambda x: 2.0 * x, (np.ones(3),), (np.ones(2),))
+    y, dy = engine.jvp(lambda x: 2.0 * x, (np.ones(2, np.float32),), (np.ones(2),))
+    assert y.dtype == dy.dtype == np.float32

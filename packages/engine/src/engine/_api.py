@@ -24,6 +24,7 @@ from rulescore import (
     HasReverseMode,
     MissingCapabilityError,
     NoTangent,
+    ProjectTo,
     RuleConfig,
     TangentTypeError,
     ZeroTangent,
@@ -218,6 +219,8 @@ def jvp(
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
+    # Each tangent on its primal's space: its dtype; a wrong shape is a `TangentShapeError`.
+    tangents = tuple(ProjectTo(x)(dx) for x, dx in zip(primals, tangents, strict=True))
     engine = get_engine(backend or "forward")
     y, dy = engine.frule_via_ad((NoTangent(), *tangents), f, *primals)
     return y, _unaliased(materialize(y, dy), (*primals, *tangents))

@@ -73,8 +73,14 @@ def is_dataclass_instance(value: Any) -> bool:
     return dataclasses.is_dataclass(value) and not isinstance(value, type)
 
 
+# Values that are never containers: answered without looking (the tape asks for each leaf).
+_LEAVES = frozenset([float, int, complex, bool, str, type(None), np.ndarray, np.float64])
+
+
 def children_of(value: Any) -> dict[Any, Any] | None:
     """The entries of a container the tape looks into, by key; `None` for other values."""
+    if type(value) in _LEAVES or isinstance(value, Tracer):
+        return None
     if is_namedtuple(value):
         return dict(zip(type(value)._fields, value, strict=True))
     if type(value) in (tuple, list):

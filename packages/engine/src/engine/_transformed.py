@@ -1,4 +1,5 @@
-"""`Transformed`: a function's code as an engine rewrote it, and how to make it callable.
+"""`Transformed`: a function's code as an engine rewrote it, and how to make it callable;
+`TransformCache`: one per engine, so that each code object is rewritten once.
 
 Both source-to-source engines compile the rewritten function inside a factory whose
 parameters are the runtime helpers and the function's free variables; `instantiate` then
@@ -9,12 +10,13 @@ helpers' cells for the helper names.
 
 from __future__ import annotations
 
+import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Transformed"]
+__all__ = ["TransformCache", "Transformed"]
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,28 @@ class Transformed:
         if f.__kwdefaults__:
             version.__kwdefaults__ = f.__kwdefaults__
         return version
+
+
+class TransformCache:
+    """`TransformCache(make)`: `make(f)` once per code object, shared by threads.
+
+    >>> cache = TransformCache(lambda f: f.__code__.co_name)
+    >>> def g(): ...
+    >>> cache.get(g), cache.get(g)
+    ('g', 'g')
+    """
+
+    def __init__(self, make: Callable[[types.FunctionType], Any]) -> None:
+        self._make = make
+        self._found: dict[types.CodeType, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, f: types.FunctionType) -> Any:
+        """What `make` gives for `f`'s code, made on the first request."""
+        code = f.__code__
+        found = self._found.get(code)
+        if found is None:
+            with self._lock:
+                found = self._found.get(code) or self._make(f)
+                self._found[code] = found
+        return found

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import copy
 import operator
-import threading
 import types
 from collections.abc import Callable
 from typing import Any
@@ -23,16 +22,14 @@ from engine._forward._rewrite import rewrite
 from engine._reverse._names import Names
 from engine._reverse._source import function_tree
 from engine._syntax import OPERATORS
-from engine._transformed import Transformed
+from engine._transformed import TransformCache, Transformed
 
 __all__ = ["forward_version", "is_forward_code", "original", "transformed"]
 
 
-_cache: dict[types.CodeType, Transformed] = {}
 # Each code this module made (the engine's version of some function, or a function or
 # lambda defined inside one) -> the user's code it was made from, when known.
 _originals: dict[types.CodeType, types.CodeType | None] = {}
-_lock = threading.Lock()
 
 
 def is_forward_code(code: types.CodeType) -> bool:
@@ -56,12 +53,7 @@ def original(f: types.FunctionType) -> types.FunctionType:
 
 def transformed(f: types.FunctionType) -> Transformed:
     """The `Transformed` of `f`'s code (made once per code object)."""
-    code = f.__code__
-    found = _cache.get(code)
-    if found is None:
-        with _lock:
-            found = _cache.get(code) or _transform(f)
-            _cache[code] = found
+    found: Transformed = _cache.get(f)
     return found
 
 
@@ -140,3 +132,6 @@ def _runtime_helpers() -> dict[str, Any]:
         "update": _dispatch.update,
         **{name: getattr(operator, name) for name in OPERATORS.values()},
     }
+
+
+_cache = TransformCache(_transform)

@@ -11,7 +11,6 @@ import ast
 import copy
 import operator
 import os
-import threading
 import types
 from collections.abc import Callable
 from typing import Any
@@ -24,23 +23,14 @@ from engine._reverse._jumps import remove_jumps
 from engine._reverse._markers import Primal, RuntimeRef
 from engine._reverse._names import Names
 from engine._reverse._source import GENERATED, FunctionSource, function_tree
-from engine._transformed import Transformed
+from engine._transformed import TransformCache, Transformed
 
 __all__ = ["forward_function", "transformed"]
 
 
-_cache: dict[types.CodeType, Transformed] = {}
-_lock = threading.Lock()
-
-
 def transformed(f: types.FunctionType) -> Transformed:
     """The `Transformed` of `f`'s code (made once per code object)."""
-    code = f.__code__
-    found = _cache.get(code)
-    if found is None:
-        with _lock:
-            found = _cache.get(code) or _transform(f)
-            _cache[code] = found
+    found: Transformed = _cache.get(f)
     return found
 
 
@@ -178,3 +168,6 @@ def _runtime_helpers() -> dict[str, Any]:
             )
         },
     }
+
+
+_cache = TransformCache(_transform)

@@ -273,9 +273,8 @@ def hessian(
     def gradient_of_f(v: Any) -> Any:
         return gradient(f, v, backend=backend)[0]
 
-    (result,) = jacobian(
-        gradient_of_f, x, mode=mode, backend=None if mode == "forward" else backend
-    )
+    outer = None if mode == "forward" else backend  # forward: the `forward` engine outside
+    (result,) = jacobian(gradient_of_f, x, mode=mode, backend=outer)
     return result if np.ndim(x) else float(result)
 
 
@@ -297,9 +296,7 @@ def diaghessian(f: Callable[..., Any], *args: Any, backend: str | None = None) -
 
         units = directions(x)
         diagonal = [inner(d, jvp(gradient_at, (x,), (d,))[1]) for d in units]
-        result.append(
-            materialize(x, combine(x, diagonal)) if units else materialize(x, ZeroTangent())
-        )
+        result.append(materialize(x, combine(x, diagonal) if units else ZeroTangent()))
     return tuple(result)
 
 
